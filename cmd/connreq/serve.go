@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/connreq/connreq"
+	"github.com/connreq/connreq/mock"
+)
+
+// serveFlags are the flags of connreq serve.
+type serveFlags struct {
+	addr, spec, now, tz, tokens, jwtSecret, publicURL, corsOrigin, logFormat, logLevel string
+	seed                                                                               uint64
+	defaultLimit, maxLimit                                                             int
+	me                                                                                 int64
+	strict, friendship                                                                 bool
+	shutdownTimeout                                                                    time.Duration
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:4010", "listen `address` (host:port; port 0 picks a free one)")
+	fs.StringVar(&f.spec, "spec", "", "OpenAPI `file` to serve (default: the embedded openapi.yaml)")
+	fs.Uint64Var(&f.seed, "seed", 0, "data set `seed`: the same seed gives the same bytes")
+	fs.StringVar(&f.now, "now", mock.DefaultNow().Format(time.RFC3339), "clock anchor of the fake data (RFC 3339 `time`)")
+	fs.StringVar(&f.tz, "tz", "UTC", "server time `zone` for date-times (IANA name, e.g. Europe/Rome)")
+	fs.IntVar(&f.defaultLimit, "default-limit", 20, "page size when limit is absent or invalid")
+	fs.IntVar(&f.maxLimit, "max-limit", 100, "largest page size; larger limits are capped")
+	fs.BoolVar(&f.strict, "strict", false, "contract-strict mode: 400 for any request that breaks the spec")
+	fs.StringVar(&f.tokens, "tokens", "", "YAML/JSON `file` mapping token → {user_id, staff}; other tokens get 401")
+	fs.StringVar(&f.jwtSecret, "jwt-secret", "", "HS256 `secret`: verify JWT signatures and expiry")
+	fs.Int64Var(&f.me, "me", 1, "caller's user `id` on the self path when the token names nobody")
+	fs.BoolVar(&f.friendship, "friendship", true, "community in friendship mode (false: lists answer 403)")
+	fs.StringVar(&f.publicURL, "public-url", "", "public base `URL` for links when behind a proxy (e.g. https://api.example.com)")
+	fs.StringVar(&f.corsOrigin, "cors-origin", "*", "allowed browser `origins`, comma-separated; * echoes any, off disables CORS")
+	fs.StringVar(&f.logFormat, "log-format", "text", "access log `format`: text or json")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (warn hides the access log)")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+}
+
+// config turns the flags into a mock.Config, naming the flag of each bad value.
+func (f *serveFlags) config(stderr io.Writer) (mock.Config, error) {
+	cfg := mock.Config{
+		Seed:         f.seed,
+		DefaultLimit: f.defaultLimit,
+		MaxLimit:     f.maxLimit,
+		Strict:       f.strict,
+		Me:           f.me,
+		NoFriendship: !f.friendship,
+		PublicURL:    f.publicURL,
+	}
+	now, err := time.Parse(time.RFC3339Nano, f.now)
+	if err != nil {
+		return cfg, usagef("--now: must be an RFC 3339 time like 2025-06-01T12:00:00Z (got %q)", f.now)
+	}
+	cfg.Now = now
+	loc, err := time.LoadLocation(f.tz)
+	if err != nil {
+		return cfg, usagef("--tz: unknown time zone %q", f.tz)
+	}
+	cfg.Location = loc
+	if f.defaultLimit < 1 {
+		return cfg, usagef("--default-limit: must be ≥ 1 (got %d)", f.defaultLimit)
+	}
+	if f.maxLimit < 1 {
+		return cfg, usagef("--max-limit: must be ≥ 1 (got %d)", f.maxLimit)
+	}
+	if f.jwtSecret != "" {
+		cfg.JWTSecret = []byte(f.jwtSecret)
+	}
+	if f.tokens != "" {
+		toks, err := mock.LoadTokens(f.tokens)
+		if err != nil {
+			return cfg, usageError{fmt.Errorf("--tokens: %w", err)}
+		}
+		cfg.Tokens = toks
+	}
+	if f.corsOrigin != "" && f.corsOrigin != "*" {
+		for _, o := range strings.Split(f.corsOrigin, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+			}
+		}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return cfg, usagef("--log-level: must be debug, info, warn or error (got %q)", f.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch f.logFormat {
+	case "text":
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, opts))
+	case "json":
+		cfg.Logger = slog.New(slog.NewJSONHandler(stderr, opts))
+	default:
+		return cfg, usagef("--log-format: must be text or json (got %q)", f.logFormat)
+	}
+	if f.shutdownTimeout <= 0 {
+		return cfg, usagef("--shutdown-timeout: must be positive (got %s)", f.shutdownTimeout)
+	}
+	return cfg, nil
+}
+
+// runServe starts the mock and blocks until ctx is cancelled (SIGINT/SIGTERM).
+func runServe(ctx context.Context, e env, args []string) error {
+	var f serveFlags
+	fs := newFlagSet("serve", e.stderr)
+	f.register(fs)
+	if err := parseFlags(fs, args, e.getenv); err != nil {
+		return err
+	}
+	cfg, err := f.config(e.stderr)
+	if err != nil {
+		return err
+	}
+	doc, specYAML, err := connreq.LoadSpec(f.spec)
+	if err != nil {
+		return err
+	}
+	cfg.SpecYAML = specYAML
+	srv, err := mock.New(doc, cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return usagef("--addr: cannot listen on %s: %v", f.addr, err)
+	}
+	mode := "faithful"
+	if f.strict {
+		mode = "strict"
+	}
+	cfg.Logger.Info("connreq serving", "url", "http://"+ln.Addr().String(), "mode", mode,
+		"seed", strconv.FormatUint(f.seed, 10), "example", "http://"+ln.Addr().String()+"/api/v2/user/1/connection/requests/")
+	return srv.Serve(ctx, ln, f.shutdownTimeout)
+}

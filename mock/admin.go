@@ -1,0 +1,37 @@
+package mock
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// adminPrefix is where connreq's own endpoints live; the API never uses it.
+const adminPrefix = "/__connreq"
+
+// registerAdmin adds /__connreq/health and /__connreq/openapi.yaml.
+func (s *Server) registerAdmin(r *mux.Router) {
+	health, _ := marshalCompact(map[string]any{"status": "ok", "strict": s.cfg.Strict, "friendship": !s.cfg.NoFriendship})
+	r.Handle("/health", getOnly(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, health)
+	}))
+	r.Handle("/openapi.yaml", getOnly(func(w http.ResponseWriter, _ *http.Request) {
+		if s.cfg.SpecYAML == nil {
+			writeError(w, errNotFound())
+			return
+		}
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(s.cfg.SpecYAML)
+	}))
+}
+
+// getOnly answers GET and HEAD with f and anything else with 405.
+func getOnly(f http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeError(w, errMethodNotAllowed(r.Method, "GET, HEAD"))
+			return
+		}
+		f(w, r)
+	})
+}

@@ -1,0 +1,148 @@
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultNow is the clock anchor of the fake data when Config.Now is zero.
+func DefaultNow() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+
+// Config configures a Server; its zero value serves the faithful mock with the defaults.
+type Config struct {
+	// Seed selects the fake data set; the same seed gives the same bytes.
+	Seed uint64
+	// Now is the clock anchor of the fake data (zero: 2025-06-01T12:00:00Z).
+	Now time.Time
+	// Location is the server's time zone for date-times (nil: UTC).
+	Location *time.Location
+	// DefaultLimit is the page size when limit is absent or invalid (zero: 20).
+	DefaultLimit int
+	// MaxLimit caps limit silently (zero: 100).
+	MaxLimit int
+	// Strict answers 400 to any request that breaks the spec instead of being lenient.
+	Strict bool
+	// Tokens, when non-nil, is the only set of accepted tokens (token → identity).
+	Tokens map[string]Identity
+	// JWTSecret, when set, verifies the HS256 signature and expiry of JWT tokens.
+	JWTSecret []byte
+	// Me is the caller on the self path when the token names nobody (zero: 1).
+	Me int64
+	// NoFriendship puts the community out of friendship mode: lists answer 403.
+	NoFriendship bool
+	// PublicURL, when set, replaces the request's scheme and host in links (behind a proxy).
+	PublicURL string
+	// CORSOrigins lists the allowed browser origins; empty allows any (echoed), "off" disables CORS.
+	CORSOrigins []string
+	// Logger receives the access log (nil: discard).
+	Logger *slog.Logger
+	// Clock gives wall time for token expiry checks only (nil: time.Now).
+	Clock func() time.Time
+	// SpecYAML is served at /__connreq/openapi.yaml (nil: not served).
+	SpecYAML []byte
+}
+
+// Identity is who a token stands for.
+type Identity struct {
+	UserID int64 `json:"user_id" yaml:"user_id"`
+	Staff  bool  `json:"staff" yaml:"staff"`
+}
+
+// ConfigError lists every invalid Config field.
+type ConfigError struct{ Problems []string }
+
+// Error implements error.
+func (e *ConfigError) Error() string {
+	return "invalid configuration: " + strings.Join(e.Problems, "; ")
+}
+
+// ErrConfig matches any ConfigError with errors.Is.
+var ErrConfig = errors.New("invalid configuration")
+
+// Is reports that a ConfigError is an ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// normalize applies defaults and validates, reporting each bad field as "field: rule (got value)".
+func (c Config) normalize() (Config, error) {
+	var problems []string
+	bad := func(field, rule string, got any) {
+		problems = append(problems, fmt.Sprintf("%s: %s (got %v)", field, rule, got))
+	}
+	if c.Now.IsZero() {
+		c.Now = DefaultNow()
+	}
+	if c.Now.Year() < 1971 || c.Now.Year() > 9000 {
+		bad("Now", "must be between 1971 and 9000", c.Now.Format(time.RFC3339))
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	if c.DefaultLimit == 0 {
+		c.DefaultLimit = 20
+	}
+	if c.MaxLimit == 0 {
+		c.MaxLimit = 100
+	}
+	if c.DefaultLimit < 1 {
+		bad("DefaultLimit", "must be ≥ 1", c.DefaultLimit)
+	}
+	if c.MaxLimit < 1 || c.MaxLimit > 10000 {
+		bad("MaxLimit", "must be between 1 and 10000", c.MaxLimit)
+	}
+	if c.DefaultLimit > c.MaxLimit && c.MaxLimit >= 1 {
+		bad("DefaultLimit", fmt.Sprintf("must be ≤ MaxLimit %d", c.MaxLimit), c.DefaultLimit)
+	}
+	if c.Me == 0 {
+		c.Me = 1
+	}
+	if c.Me < 1 || c.Me > maxUserID {
+		bad("Me", fmt.Sprintf("must be a user id between 1 and %d", maxUserID), c.Me)
+	}
+	for tok, id := range c.Tokens {
+		if !validToken(tok) {
+			problems = append(problems, "Tokens: a token is not a well-formed bearer token (token68 characters)")
+		}
+		if id.UserID < 1 || id.UserID > maxUserID {
+			// Never print the token itself.
+			bad("Tokens[…].user_id", fmt.Sprintf("must be between 1 and %d", maxUserID), id.UserID)
+		}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		switch {
+		case err != nil:
+			bad("PublicURL", "must be an absolute http(s) URL", c.PublicURL)
+		case u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.RawQuery != "", u.Fragment != "":
+			bad("PublicURL", "must be an absolute http(s) URL without query or fragment", c.PublicURL)
+		default:
+			c.PublicURL = strings.TrimSuffix(u.Scheme+"://"+u.Host+u.EscapedPath(), "/")
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		if o == "off" || o == "*" {
+			if len(c.CORSOrigins) > 1 {
+				bad("CORSOrigins", `"off" and "*" must stand alone`, strings.Join(c.CORSOrigins, ","))
+			}
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("CORSOrigins", "each origin must look like scheme://host[:port]", o)
+		}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if len(problems) > 0 {
+		return c, &ConfigError{Problems: problems}
+	}
+	return c, nil
+}

@@ -1,0 +1,101 @@
+package mock
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// apiError is one answer of the closed catalogue below; writeError renders it.
+type apiError struct {
+	status int
+	detail string
+	// allow is the Allow header of a 405.
+	allow string
+	// location is the Location header of a 301.
+	location string
+	// problems are the strict-mode parameter errors of a 400.
+	problems []paramProblem
+}
+
+// paramProblem is one broken rule in a strict-mode 400.
+type paramProblem struct {
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	In      string `json:"in"`
+	Rule    string `json:"rule"`
+	Value   string `json:"value"`
+	Message string `json:"message"`
+}
+
+// The catalogue: DRF's own messages, so clients see what production sends.
+const (
+	detailNotAuthenticated = "Authentication credentials were not provided."
+	detailBadHeader        = "Authorization header must contain two space-delimited values"
+	detailBadToken         = "Given token not valid for any token type"
+	detailForbidden        = "You do not have permission to perform this action."
+	detailNotFound         = "Not found."
+	detailInvalidRequest   = "Invalid request parameters."
+	detailServerError      = "A server error occurred."
+	detailCORSForbidden    = "CORS: this origin is not allowed by --cors-origin."
+)
+
+func errNotAuthenticated() *apiError { return &apiError{status: 401, detail: detailNotAuthenticated} }
+func errBadAuthHeader() *apiError    { return &apiError{status: 401, detail: detailBadHeader} }
+func errBadToken() *apiError         { return &apiError{status: 401, detail: detailBadToken} }
+func errForbidden() *apiError        { return &apiError{status: 403, detail: detailForbidden} }
+func errNotFound() *apiError         { return &apiError{status: 404, detail: detailNotFound} }
+func errServer() *apiError           { return &apiError{status: 500, detail: detailServerError} }
+
+func errMethodNotAllowed(method, allow string) *apiError {
+	return &apiError{status: 405, detail: "Method \"" + method + "\" not allowed.", allow: allow}
+}
+
+func errInvalid(problems []paramProblem) *apiError {
+	return &apiError{status: 400, detail: detailInvalidRequest, problems: problems}
+}
+
+// errorBody is the JSON of every error: DRF's {"detail"}, plus "errors" in strict mode.
+type errorBody struct {
+	Detail string         `json:"detail"`
+	Errors []paramProblem `json:"errors,omitempty"`
+}
+
+// writeError writes e as JSON with the headers its status needs.
+func writeError(w http.ResponseWriter, e *apiError) {
+	h := w.Header()
+	switch e.status {
+	case http.StatusUnauthorized:
+		h.Set("WWW-Authenticate", `Bearer realm="api"`)
+	case http.StatusMethodNotAllowed:
+		h.Set("Allow", e.allow)
+	case http.StatusMovedPermanently:
+		h.Set("Location", e.location)
+	}
+	body, err := json.Marshal(errorBody{Detail: e.detail, Errors: e.problems})
+	if err != nil {
+		body = []byte(`{"detail":"` + detailServerError + `"}`)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.status)
+	_, _ = w.Write(body)
+}
+
+// truncate shortens a received value for an error message, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// joinMethods renders an Allow header value.
+func joinMethods(methods []string) string { return strings.Join(methods, ", ") }

@@ -1,0 +1,127 @@
+package mock
+
+import (
+	"bufio"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// middleware wraps a handler; chain composes them outside the router.
+type middleware func(http.Handler) http.Handler
+
+// chain returns h wrapped so that the first middleware runs first.
+func chain(h http.Handler, ms ...middleware) http.Handler {
+	for i := len(ms) - 1; i >= 0; i-- {
+		h = ms[i](h)
+	}
+	return h
+}
+
+// statusWriter records the status and size written, for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets streaming faults reach the client.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Hijack lets the connection-reset fault take the connection.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if h, ok := w.ResponseWriter.(http.Hijacker); ok {
+		return h.Hijack()
+	}
+	return nil, nil, errors.New("hijack not supported")
+}
+
+// Unwrap exposes the underlying writer to http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logLevelAccess is the level of access-log lines (--log-level warn silences them).
+const logLevelAccess = slog.LevelInfo
+
+// recoverer turns a panic into a 500 JSON answer and a log line; nothing else writes 500.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.cfg.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+					"panic", v, "stack", string(debug.Stack()))
+				writeError(w, errServer())
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// accessLog writes one slog line per request; the Authorization header is never logged.
+func (s *Server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.cfg.Logger.Enabled(r.Context(), logLevelAccess) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		sw, _ := s.writers.Get().(*statusWriter)
+		if sw == nil {
+			sw = new(statusWriter)
+		}
+		*sw = statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		s.cfg.Logger.LogAttrs(r.Context(), logLevelAccess, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("query", redactQuery(r.URL.RawQuery)),
+			slog.Int("status", sw.status),
+			slog.Int64("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote", r.RemoteAddr),
+		)
+		*sw = statusWriter{}
+		s.writers.Put(sw)
+	})
+}
+
+// redactQuery hides values of query parameters that commonly carry credentials.
+func redactQuery(q string) string {
+	if q == "" || !strings.Contains(strings.ToLower(q), "token") {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		k, _, ok := strings.Cut(p, "=")
+		if ok && strings.Contains(strings.ToLower(k), "token") {
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}
