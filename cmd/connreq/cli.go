@@ -93,7 +93,8 @@ func exitCode(stderr io.Writer, name string, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
-	if ec, ok := errors.AsType[exitCoder](err); ok {
+	var ec exitCoder
+	if errors.As(err, &ec) {
 		if code := ec.ExitCode(); code == exitFailed {
 			// The report already said which checks failed.
 			return code
