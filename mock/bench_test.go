@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/connreq/connreq"
 	"github.com/connreq/connreq/mock"
@@ -60,13 +61,15 @@ func BenchmarkPage20(b *testing.B) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		_, _ = w.Write(body)
 	})
-	staticNs := testing.Benchmark(func(b *testing.B) {
-		sw := &discardWriter{h: http.Header{}}
-		for b.Loop() {
-			sw.reset()
-			static.ServeHTTP(sw, req)
-		}
-	}).NsPerOp()
+	// The yardstick is timed by hand: testing.Benchmark cannot nest inside a benchmark.
+	sw := &discardWriter{h: http.Header{}}
+	const staticRounds = 20000
+	start := time.Now()
+	for range staticRounds {
+		sw.reset()
+		static.ServeHTTP(sw, req)
+	}
+	staticNs := time.Since(start).Nanoseconds() / staticRounds
 	b.SetBytes(int64(w.n))
 	b.ResetTimer()
 	for b.Loop() {

@@ -163,6 +163,11 @@ func TestHeadAndDeterminism(t *testing.T) {
 	if first.status != 200 || !bytes.Equal(first.body, second.body) {
 		t.Fatalf("two servers with one seed differ:\n%s\n%s", first.body, second.body)
 	}
+	for range 3 { // the page cache admits on the second miss: all answers must match
+		if again := do(t, a, "GET", path, hostHeader); !bytes.Equal(first.body, again.body) {
+			t.Fatalf("repeated request differs:\n%s\n%s", first.body, again.body)
+		}
+	}
 	other := newTestServer(t, mock.Config{Seed: 8})
 	if third := do(t, other, "GET", path, hostHeader); bytes.Equal(first.body, third.body) {
 		t.Errorf("seed 8 serves the same bytes as seed 7")

@@ -59,8 +59,14 @@ func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *ro
 	next, prev, hasNext, hasPrev := fixtures.Links(s.baseURL(r), q, win, count)
 	start, end := win.Bounds(count)
 
+	key := pageKey{owner: owner, count: count, start: start, end: end, next: next, prev: prev, hasNext: hasNext, hasPrev: hasPrev}
+	if body, _ := s.cache.get(&key); body != nil {
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
 	bp := s.getBuf()
 	buf := s.gen.AppendPage((*bp)[:0], owner, count, start, end, next, prev, hasNext, hasPrev)
+	s.cache.put(&key, s.cache.hash(&key), buf)
 	writeJSON(w, http.StatusOK, buf)
 	*bp = buf
 	s.putBuf(bp)

@@ -25,6 +25,7 @@ type Server struct {
 	routes  []*route
 	opts    *openapi3filter.Options // kin-openapi options for the mode
 	handler http.Handler
+	cache   *pageCache
 	bufs    sync.Pool // *[]byte page buffers
 	writers sync.Pool // *statusWriter for the access log
 }
@@ -47,6 +48,7 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		doc:   doc,
 		gen:   gen,
 		pager: fixtures.Pager{DefaultLimit: cfg.DefaultLimit, MaxLimit: cfg.MaxLimit},
+		cache: newPageCache(),
 	}
 	s.opts = s.validatorOptions()
 	routes, err := s.buildRoutes()
