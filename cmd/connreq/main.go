@@ -1,5 +1,3 @@
-// Command connreq serves a mock of, and runs contract checks against, the SelfCommunity
-// "Get User's Connection Requests" API, driven by one OpenAPI document.
 package main
 
 import (
