@@ -39,6 +39,8 @@ const (
 	detailInvalidRequest   = "Invalid request parameters."
 	detailServerError      = "A server error occurred."
 	detailCORSForbidden    = "CORS: this origin is not allowed by --cors-origin."
+	detailTooManyFields    = "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS."
+	detailHeaderTooLarge   = "Request header fields too large."
 )
 
 func errNotAuthenticated() *apiError { return &apiError{status: 401, detail: detailNotAuthenticated} }
@@ -47,6 +49,8 @@ func errBadToken() *apiError         { return &apiError{status: 401, detail: det
 func errForbidden() *apiError        { return &apiError{status: 403, detail: detailForbidden} }
 func errNotFound() *apiError         { return &apiError{status: 404, detail: detailNotFound} }
 func errServer() *apiError           { return &apiError{status: 500, detail: detailServerError} }
+func errTooManyFields() *apiError    { return &apiError{status: 400, detail: detailTooManyFields} }
+func errHeaderTooLarge() *apiError   { return &apiError{status: 431, detail: detailHeaderTooLarge} }
 
 func errMethodNotAllowed(method, allow string) *apiError {
 	return &apiError{status: 405, detail: "Method \"" + method + "\" not allowed.", allow: allow}

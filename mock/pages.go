@@ -13,9 +13,16 @@ import (
 	"github.com/connreq/connreq/fixtures"
 )
 
+// maxQueryFields is Django's DATA_UPLOAD_MAX_NUMBER_FIELDS: past it, production answers 400.
+const maxQueryFields = 1000
+
 // serveOperation is decode → validate → pure page function → encode.
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route) {
 	q := fixtures.ParseQuery(r.URL.RawQuery)
+	if len(q) > maxQueryFields {
+		writeError(w, errTooManyFields())
+		return
+	}
 	vars := mux.Vars(r)
 	who, aerr := s.validate(r, op, q, vars)
 	if aerr != nil {

@@ -56,7 +56,7 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new mock: %w", err)
 	}
 	s.routes = routes
-	s.handler = chain(s.newRouter(), s.recoverer, s.accessLog, s.cors)
+	s.handler = chain(s.newRouter(), s.recoverer, s.accessLog, s.headerLimit, s.cors)
 	return s, nil
 }
 
@@ -69,7 +69,8 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	maxHeaderBytes    = 64 << 10 // answered 431 JSON by the headerLimit middleware
+	hardHeaderBytes   = 2 << 20  // net/http's own limit (plain-text 431) past that
 )
 
 // Serve answers on ln until ctx is cancelled, then shuts down gracefully: in-flight
@@ -81,7 +82,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, shutdownTimeout tim
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    hardHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
