@@ -121,3 +121,12 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+func mustDocF(f *testing.F) *openapi3.T {
+	f.Helper()
+	doc, err := connreq.Load()
+	if err != nil {
+		f.Fatal(err)
+	}
+	return doc
+}
