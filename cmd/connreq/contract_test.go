@@ -61,14 +61,8 @@ func TestContractExitCodes(t *testing.T) {
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
 	dir := t.TempDir()
-	badSpec := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(badSpec, []byte("openapi: 3.0.3\ninfo: {}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tokenFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenFile, []byte(contractToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	badSpec := writeFile(t, dir, "bad.yaml", "openapi: 3.0.3\ninfo: {}\n")
+	tokenFile := writeFile(t, dir, "token", contractToken+"\n")
 
 	tests := []struct {
 		name     string

@@ -20,17 +20,21 @@ func runCLI(t *testing.T, ctx context.Context, envs map[string]string, args ...s
 	return code, out.String(), errOut.String()
 }
 
+// writeFile writes body to dir/name and returns the path.
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestCLIExitCodes(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	badSpec := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(badSpec, []byte("openapi: 3.0.3\ninfo: {}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	badTokens := filepath.Join(dir, "tokens.yaml")
-	if err := os.WriteFile(badTokens, []byte("tok-1: {user: 3}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	badSpec := writeFile(t, dir, "bad.yaml", "openapi: 3.0.3\ninfo: {}\n")
+	badTokens := writeFile(t, dir, "tokens.yaml", "tok-1: {user: 3}\n")
 	tests := []struct {
 		name     string
 		args     []string
