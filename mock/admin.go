@@ -9,12 +9,14 @@ import (
 // adminPrefix is where connreq's own endpoints live; the API never uses it.
 const adminPrefix = "/__connreq"
 
-// registerAdmin adds /__connreq/health and /__connreq/openapi.yaml.
+// registerAdmin adds /__connreq/health, /scenarios, /requests and /openapi.yaml.
 func (s *Server) registerAdmin(r *mux.Router) {
 	health, _ := marshalCompact(map[string]any{"status": "ok", "strict": s.cfg.Strict, "friendship": !s.cfg.NoFriendship})
 	r.Handle("/health", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, health)
 	}))
+	r.Handle("/scenarios", getOnly(s.serveScenarios))
+	r.Handle("/requests", http.HandlerFunc(s.serveJournal))
 	r.Handle("/openapi.yaml", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		if s.cfg.SpecYAML == nil {
 			writeError(w, errNotFound())

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/connreq/connreq/fixtures"
 )
 
 // DefaultNow is the clock anchor of the fake data when Config.Now is zero.
@@ -44,7 +46,15 @@ type Config struct {
 	Clock func() time.Time
 	// SpecYAML is served at /__connreq/openapi.yaml (nil: not served).
 	SpecYAML []byte
+	// Scenarios are the named edge cases served by reserved user id and Prefer: scenario
+	// (nil: the shipped catalogue, fixtures.ShippedScenarios).
+	Scenarios *fixtures.Catalogue
+	// JournalSize is how many requests /__connreq/requests keeps (0: 1000; negative: none).
+	JournalSize int
 }
+
+// maxJournalSize bounds the journal's memory (a few hundred bytes a request).
+const maxJournalSize = 1_000_000
 
 // Identity is who a token stands for.
 type Identity struct {
@@ -133,6 +143,12 @@ func (c Config) normalize() (Config, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			bad("CORSOrigins", "each origin must look like scheme://host[:port]", o)
 		}
+	}
+	if c.JournalSize == 0 {
+		c.JournalSize = DefaultJournalSize
+	}
+	if c.JournalSize > maxJournalSize {
+		bad("JournalSize", fmt.Sprintf("must be at most %d", maxJournalSize), c.JournalSize)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -56,6 +56,29 @@ func errMethodNotAllowed(method, allow string) *apiError {
 	return &apiError{status: 405, detail: "Method \"" + method + "\" not allowed.", allow: allow}
 }
 
+// errBadPrefer is a 400 for a Prefer header connreq cannot honour; detail says what is valid.
+func errBadPrefer(detail string) *apiError {
+	return &apiError{status: 400, detail: "Prefer: " + detail}
+}
+
+// errStatus is the DRF answer of any error status (Prefer: code=NNN, scenario errors).
+func errStatus(status int, detail string) *apiError {
+	switch {
+	case detail != "":
+	case status == http.StatusUnauthorized:
+		detail = detailNotAuthenticated
+	case status == http.StatusForbidden:
+		detail = detailForbidden
+	case status == http.StatusNotFound:
+		detail = detailNotFound
+	case status == http.StatusInternalServerError:
+		detail = detailServerError
+	default:
+		detail = http.StatusText(status) + "."
+	}
+	return &apiError{status: status, detail: detail}
+}
+
 func errInvalid(problems []paramProblem) *apiError {
 	return &apiError{status: 400, detail: detailInvalidRequest, problems: problems}
 }
@@ -68,6 +91,13 @@ type errorBody struct {
 
 // writeError writes e as JSON with the headers its status needs.
 func writeError(w http.ResponseWriter, e *apiError) {
+	body := e.headers(w)
+	w.WriteHeader(e.status)
+	_, _ = w.Write(body)
+}
+
+// headers sets the headers of e on w and returns its body.
+func (e *apiError) headers(w http.ResponseWriter) []byte {
 	h := w.Header()
 	switch e.status {
 	case http.StatusUnauthorized:
@@ -83,8 +113,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(e.status)
-	_, _ = w.Write(body)
+	return body
 }
 
 // truncate shortens a received value for an error message, on a rune boundary.

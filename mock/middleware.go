@@ -27,6 +27,8 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	// scenario and fault are set by the handler for the journal.
+	scenario, fault string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -103,10 +105,13 @@ func (s *Server) headerLimit(next http.Handler) http.Handler {
 	})
 }
 
-// accessLog writes one slog line per request; the Authorization header is never logged.
-func (s *Server) accessLog(next http.Handler) http.Handler {
+// observe writes one slog line per request and records it in the journal; the
+// Authorization header is never logged or recorded.
+func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.cfg.Logger.Enabled(r.Context(), logLevelAccess) {
+		logging := s.cfg.Logger.Enabled(r.Context(), logLevelAccess)
+		journal := s.journal != nil && !isAdmin(r.URL.Path)
+		if !logging && !journal {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -116,18 +121,30 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			sw = new(statusWriter)
 		}
 		*sw = statusWriter{ResponseWriter: w}
+		defer func() {
+			// Deferred, so an aborted request (a reset, a panic) is recorded too.
+			dur := time.Since(start)
+			if journal {
+				s.journal.add(journalRecord{at: s.cfg.Clock(), method: r.Method, path: r.URL.Path, query: r.URL.RawQuery,
+					status: sw.status, dur: dur, scenario: sw.scenario, faults: sw.fault})
+			}
+			if logging {
+				s.cfg.Logger.LogAttrs(r.Context(), logLevelAccess, "request",
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.String("query", redactQuery(r.URL.RawQuery)),
+					slog.Int("status", sw.status),
+					slog.Int64("bytes", sw.bytes),
+					slog.Duration("duration", dur),
+					slog.String("remote", r.RemoteAddr),
+					slog.String("scenario", sw.scenario),
+					slog.String("fault", sw.fault),
+				)
+			}
+			*sw = statusWriter{}
+			s.writers.Put(sw)
+		}()
 		next.ServeHTTP(sw, r)
-		s.cfg.Logger.LogAttrs(r.Context(), logLevelAccess, "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.String("query", redactQuery(r.URL.RawQuery)),
-			slog.Int("status", sw.status),
-			slog.Int64("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("remote", r.RemoteAddr),
-		)
-		*sw = statusWriter{}
-		s.writers.Put(sw)
 	})
 }
 

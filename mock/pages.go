@@ -3,9 +3,12 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/gorilla/mux"
@@ -16,7 +19,8 @@ import (
 // maxQueryFields is Django's DATA_UPLOAD_MAX_NUMBER_FIELDS: past it, production answers 400.
 const maxQueryFields = 1000
 
-// serveOperation is decode → validate → pure page function → encode.
+// serveOperation is decode → validate → pure page function → encode, with the Prefer
+// header's control (RFC 7240) applied last.
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route) {
 	q := fixtures.ParseQuery(r.URL.RawQuery)
 	if len(q) > maxQueryFields {
@@ -29,19 +33,83 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 		writeError(w, aerr)
 		return
 	}
+	var p prefs
+	if lines := r.Header["Prefer"]; len(lines) > 0 {
+		var err error
+		if p, err = parsePrefer(lines); err != nil {
+			writeError(w, errBadPrefer(err.Error()))
+			return
+		}
+		if aerr := s.checkPrefer(&p, rt, op); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		if len(p.applied) > 0 {
+			w.Header().Set("Preference-Applied", strings.Join(p.applied, ", "))
+		}
+	}
+	if p.code != 0 && p.code != http.StatusOK {
+		s.deliver(w, r, answer{err: errStatus(p.code, "")}, p.faults(), "prefer", nil)
+		return
+	}
 	switch rt.kind {
 	case kindConnections:
-		s.serveConnections(w, r, rt, q, vars, who)
+		s.serveConnections(w, r, rt, op, q, vars, who, &p)
 	case kindPreferences:
+		if p.delay > 0 && !sleep(r.Context(), delayOf(p.faults(), "prefer", r)) {
+			return
+		}
 		s.servePreferences(w, r, q)
 	default:
+		if p.delay > 0 && !sleep(r.Context(), delayOf(p.faults(), "prefer", r)) {
+			return
+		}
 		writeJSON(w, http.StatusOK, rt.example)
 	}
 }
 
+// checkPrefer refuses what the operation cannot honour: an undeclared status, and
+// scenarios or faults outside the connection request lists.
+func (s *Server) checkPrefer(p *prefs, rt *route, op *routers.Route) *apiError {
+	if p.code != 0 && op.Operation.Responses.Status(p.code) == nil {
+		return errBadPrefer(fmt.Sprintf("code=%d is not declared for %s %s; valid codes: %s",
+			p.code, op.Method, op.Path, strings.Join(declaredCodes(op), ", ")))
+	}
+	if rt.kind != kindConnections && (p.scenario != "" || p.reset || p.truncate || p.drip > 0) {
+		return errBadPrefer(fmt.Sprintf("scenario and fault apply to the connection request lists, not %s %s; valid here: code, delay", op.Method, op.Path))
+	}
+	return nil
+}
+
+// declaredCodes lists the statuses op declares, sorted.
+func declaredCodes(op *routers.Route) []string {
+	codes := op.Operation.Responses.Keys()
+	sort.Strings(codes)
+	return codes
+}
+
+// faults are the faults p asks for.
+func (p *prefs) faults() fixtures.Faults {
+	return fixtures.Faults{Latency: p.delay, LatencyMax: p.delayMax, Reset: p.reset, Truncate: p.truncate, Drip: p.drip, DripBytes: p.dripSize}
+}
+
+// withPrefer lays the faults Prefer asks for over a scenario's.
+func withPrefer(f fixtures.Faults, p *prefs) fixtures.Faults {
+	if p.delay > 0 || p.delayMax > 0 {
+		f.Latency, f.LatencyMax = p.delay, p.delayMax
+	}
+	f.Reset = f.Reset || p.reset
+	f.Truncate = f.Truncate || p.truncate
+	if p.drip > 0 {
+		f.Drip, f.DripBytes = p.drip, p.dripSize
+	}
+	return f
+}
+
 // serveConnections answers a page of a user's received connection requests, with the
 // checks production makes in its order: friendship mode, user exists, caller may see it.
-func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, vars map[string]string, who caller) {
+// A scenario (by reserved id or Prefer) then decides the list, or the error, and faults.
+func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route, q fixtures.Query, vars map[string]string, who caller, p *prefs) {
 	if s.cfg.NoFriendship {
 		writeError(w, errForbidden())
 		return
@@ -61,11 +129,29 @@ func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *ro
 	} else if owner == 0 {
 		owner = s.cfg.Me
 	}
+	set := s.scenarios.Load()
+	sc, aerr := set.pick(p, owner)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if sc != nil {
+		s.serveScenario(w, r, op, q, owner, set, sc, p)
+		return
+	}
 	win := s.pager.Window(q)
 	count := s.gen.Count(owner)
 	next, prev, hasNext, hasPrev := fixtures.Links(s.baseURL(r), q, win, count)
 	start, end := win.Bounds(count)
 
+	if f := p.faults(); !f.IsZero() {
+		bp := s.getBuf()
+		buf := s.gen.AppendPage((*bp)[:0], owner, count, start, end, next, prev, hasNext, hasPrev)
+		s.deliver(w, r, answer{status: http.StatusOK, body: buf}, f, "prefer", nil)
+		*bp = buf
+		s.putBuf(bp)
+		return
+	}
 	key := pageKey{owner: owner, count: count, start: start, end: end, next: next, prev: prev, hasNext: hasNext, hasPrev: hasPrev}
 	if body, _ := s.cache.get(&key); body != nil {
 		writeJSON(w, http.StatusOK, body)
@@ -77,6 +163,46 @@ func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *ro
 	writeJSON(w, http.StatusOK, buf)
 	*bp = buf
 	s.putBuf(bp)
+}
+
+// serveScenario answers owner's list as scenario sc serves it.
+func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request, op *routers.Route, q fixtures.Query, owner int64, set *scenarioSet, sc *fixtures.Scenario, p *prefs) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.scenario = sc.Name
+	}
+	faults := withPrefer(sc.Faults, p)
+	var flaky func() bool
+	if faults.Status != 0 {
+		flaky = set.flaky(sc)
+	}
+	if sc.Error != nil {
+		if op.Operation.Responses.Status(sc.Error.Status) == nil {
+			writeError(w, errBadPrefer(fmt.Sprintf("scenario %s answers %d, which %s %s does not declare; use a path with {id}",
+				sc.Name, sc.Error.Status, op.Method, op.Path)))
+			return
+		}
+		s.deliver(w, r, answer{err: errStatus(sc.Error.Status, sc.Error.Detail)}, faults, sc.Name, flaky)
+		return
+	}
+	win := s.pager.Window(q)
+	next, prev, hasNext, hasPrev := fixtures.Links(s.baseURL(r), q, win, sc.Count)
+	start, end := win.Bounds(sc.Count)
+	key := pageKey{variant: set.states[sc].variant, owner: owner, count: sc.Count, start: start, end: end, next: next, prev: prev, hasNext: hasNext, hasPrev: hasPrev}
+	body, h := s.cache.get(&key)
+	if body == nil {
+		bp := s.getBuf()
+		buf := fixtures.AppendPageHead((*bp)[:0], sc.Count, next, prev, hasNext, hasPrev)
+		buf, err := sc.AppendItems(s.gen, buf, owner, start, end)
+		if err != nil {
+			panic(fmt.Errorf("render scenario %s: %w", sc.Name, err)) // validated at load: a bug
+		}
+		buf = fixtures.AppendPageTail(buf)
+		s.cache.put(&key, h, buf)
+		body = append([]byte(nil), buf...)
+		*bp = buf
+		s.putBuf(bp)
+	}
+	s.deliver(w, r, answer{status: http.StatusOK, body: body}, faults, sc.Name, flaky)
 }
 
 // parseUserID reads a path id the way Django's int converter does: digits only, and

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,6 +29,10 @@ type Server struct {
 	cache   *pageCache
 	bufs    sync.Pool // *[]byte page buffers
 	writers sync.Pool // *statusWriter for the access log
+	journal *journal  // nil when Config.JournalSize < 0
+
+	scenarios     atomic.Pointer[scenarioSet]
+	setGeneration atomic.Uint64
 }
 
 // New validates cfg and builds the routes of doc; errors name each bad field.
@@ -50,13 +55,21 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		pager: fixtures.Pager{DefaultLimit: cfg.DefaultLimit, MaxLimit: cfg.MaxLimit},
 		cache: newPageCache(),
 	}
+	s.journal = newJournal(cfg.JournalSize)
+	cat := cfg.Scenarios
+	if cat == nil {
+		if cat, err = fixtures.ShippedScenarios(doc); err != nil {
+			return nil, fmt.Errorf("new mock: %w", err)
+		}
+	}
+	s.SetScenarios(cat)
 	s.opts = s.validatorOptions()
 	routes, err := s.buildRoutes()
 	if err != nil {
 		return nil, fmt.Errorf("new mock: %w", err)
 	}
 	s.routes = routes
-	s.handler = chain(s.newRouter(), s.recoverer, s.accessLog, s.headerLimit, s.cors)
+	s.handler = chain(s.newRouter(), s.recoverer, s.observe, s.headerLimit, s.cors)
 	return s, nil
 }
 

@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/connreq/connreq"
+	"github.com/connreq/connreq/fixtures"
 )
 
-// runLint loads a spec exactly as serve does and reports the first problem.
+// runLint loads a spec, and the scenario fixtures, exactly as serve does; a bad fixture
+// set is reported one problem a line, all at once.
 func runLint(_ context.Context, e env, args []string) error {
 	fs := newFlagSet("lint", e.stderr)
 	spec := fs.String("spec", "", "OpenAPI `file` to check (default: the embedded openapi.yaml)")
+	dir := fs.String("fixtures", "", "`directory` of scenario files to validate against the spec, with the shipped ones")
 	if err := parseFlags(fs, args, e.getenv); err != nil {
 		return err
 	}
@@ -22,6 +26,29 @@ func runLint(_ context.Context, e env, args []string) error {
 	if name == "" {
 		name = "embedded openapi.yaml"
 	}
-	_, err = fmt.Fprintf(e.stdout, "%s: OK (OpenAPI %s, %d paths)\n", name, doc.OpenAPI, doc.Paths.Len())
+	if _, err := fmt.Fprintf(e.stdout, "%s: OK (OpenAPI %s, %d paths)\n", name, doc.OpenAPI, doc.Paths.Len()); err != nil {
+		return err
+	}
+	cat, err := loadCatalogue(doc, *dir)
+	if le, ok := errors.AsType[*fixtures.LoadError](err); ok {
+		for _, p := range le.Problems {
+			fmt.Fprintln(e.stderr, p.String())
+		}
+		return fixtureError{n: len(le.Problems)}
+	}
+	if err != nil {
+		return err
+	}
+	where := "shipped scenarios"
+	if *dir != "" {
+		where = "shipped scenarios and " + *dir
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s: OK (%d scenarios)\n", where, cat.Len())
 	return err
 }
+
+// fixtureError is a fixture set with problems, already printed one a line: exit 2.
+type fixtureError struct{ n int }
+
+func (f fixtureError) Error() string { return fmt.Sprintf("%d problem(s) in the fixtures", f.n) }
+func (f fixtureError) ExitCode() int { return exitUsage }

@@ -11,15 +11,33 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/connreq/connreq"
+	"github.com/connreq/connreq/fixtures"
 	"github.com/connreq/connreq/mock"
 )
+
+// loadCatalogue returns the shipped scenarios with those of dir (if any) added or
+// replacing them by name.
+func loadCatalogue(doc *openapi3.T, dir string) (*fixtures.Catalogue, error) {
+	cat, err := fixtures.ShippedScenarios(doc)
+	if err != nil || dir == "" {
+		return cat, err
+	}
+	user, err := fixtures.LoadScenarios(doc, dir)
+	if err != nil {
+		return nil, err
+	}
+	return cat.With(user)
+}
 
 // serveFlags are the flags of connreq serve.
 type serveFlags struct {
 	addr, spec, now, tz, tokens, jwtSecret, publicURL, corsOrigin, logFormat, logLevel string
+	fixtures                                                                           string
 	seed                                                                               uint64
-	defaultLimit, maxLimit                                                             int
+	defaultLimit, maxLimit, journalSize                                                int
 	me                                                                                 int64
 	strict, friendship                                                                 bool
 	shutdownTimeout                                                                    time.Duration
@@ -42,6 +60,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.corsOrigin, "cors-origin", "*", "allowed browser `origins`, comma-separated; * echoes any, off disables CORS")
 	fs.StringVar(&f.logFormat, "log-format", "text", "access log `format`: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (warn hides the access log)")
+	fs.StringVar(&f.fixtures, "fixtures", "", "`directory` of scenario files (YAML/JSON) that add to or replace shipped scenarios by name; SIGHUP reloads it")
+	fs.IntVar(&f.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept by /__connreq/requests (0 turns the journal off)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 }
 
@@ -55,6 +75,13 @@ func (f *serveFlags) config(stderr io.Writer) (mock.Config, error) {
 		Me:           f.me,
 		NoFriendship: !f.friendship,
 		PublicURL:    f.publicURL,
+		JournalSize:  f.journalSize,
+	}
+	if f.journalSize == 0 {
+		cfg.JournalSize = -1
+	}
+	if f.journalSize < 0 {
+		return cfg, usagef("--journal-size: must be ≥ 0 (got %d)", f.journalSize)
 	}
 	now, err := time.Parse(time.RFC3339Nano, f.now)
 	if err != nil {
@@ -125,9 +152,26 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	cfg.SpecYAML = specYAML
+	cat, err := loadCatalogue(doc, f.fixtures)
+	if err != nil {
+		return err
+	}
+	cfg.Scenarios = cat
 	srv, err := mock.New(doc, cfg)
 	if err != nil {
 		return usageError{err}
+	}
+	if f.fixtures != "" {
+		stop := reloadOnHUP(ctx, cfg.Logger, func() error {
+			cat, err := loadCatalogue(doc, f.fixtures)
+			if err != nil {
+				return err
+			}
+			srv.SetScenarios(cat)
+			cfg.Logger.Info("fixtures reloaded", "dir", f.fixtures, "scenarios", cat.Len())
+			return nil
+		})
+		defer stop()
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
