@@ -76,7 +76,7 @@ func slow(r *http.Request, d time.Duration) {
 // breaks is the catalogue: one deliberate contract break per entry, and the one check
 // that must catch it. Most breaks touch one request only (limit=1, the walk's second
 // page, ...), so that no other check has a reason to fail.
-func breaks(otherURL string) []struct {
+func breaks(otherURL, cleanURL string) []struct {
 	name  string
 	check contract.Check
 	cfg   contract.Config
@@ -252,6 +252,8 @@ func breaks(otherURL string) []struct {
 			it.ID, it.FromUser.ID = 999_999, 9999
 			p.Results[0] = it
 		})}},
+		{name: "a username differs from the baseline's", check: contract.CheckBaselineDiff, cfg: contract.Config{Baseline: cleanURL},
+			f: &fake{page: onPage(20, 20, func(p *fakePage) { p.Results[3].FromUser.Username = "renamed" })}},
 		{name: "limit without offset starts at 1", check: contract.CheckPagePreviousItems, f: &fake{page: func(r *http.Request, p *fakePage) {
 			if p.path == "seed" && queryIs(r, "limit=20") {
 				p.Results = p.Results[:0]
@@ -272,7 +274,7 @@ func TestCatalogue(t *testing.T) {
 		leaked = append(leaked, r.Header.Get("Authorization"))
 		return false
 	}
-	cases := breaks(otherTS.URL)
+	cases := breaks(otherTS.URL, (&fake{}).server(t).URL)
 	covered := map[contract.Check]bool{}
 	for _, tt := range cases {
 		covered[tt.check] = true

@@ -89,6 +89,13 @@ const (
 	CheckPagePreviousItems Check = "page-previous-items"
 )
 
+// Baseline checks: applied only with a baseline (--baseline URL|DIR).
+const (
+	// CheckBaselineDiff: every answer has the status and body the baseline gives to the
+	// same request (values, or with --diff shape keys, types and nullability).
+	CheckBaselineDiff Check = "baseline-diff"
+)
+
 // checkInfo documents one check for -h, the README and report legends.
 type checkInfo struct {
 	name Check
@@ -126,6 +133,7 @@ func catalogue() []checkInfo {
 		{CheckPageNoDuplicates, "no item appears twice in the walk"},
 		{CheckPageNoMissing, "every item of a large page appears in the walk"},
 		{CheckPagePreviousItems, "following previous returns the items seen going forward"},
+		{CheckBaselineDiff, "status and body equal the baseline's answer (--baseline)"},
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/connreq/connreq/fixtures"
 )
 
 // Defaults of the Config fields whose zero value means "use the default".
@@ -77,6 +79,19 @@ type Config struct {
 	Progress io.Writer
 	// Logger, when set, receives one debug record per request (never the token).
 	Logger *slog.Logger
+
+	// Baseline, when set, is a second deployment (an http or https base URL) or a
+	// recording directory (connreq record): every request is also answered by it and the
+	// two answers are diffed (check baseline-diff).
+	Baseline string
+	// BaselineToken is the bearer token sent to a Baseline URL (zero: Token).
+	BaselineToken string
+	// Diff is how answers are compared with the baseline: "exact" (zero value: values) or
+	// "shape" (keys, types and nullability only).
+	Diff string
+	// Ignore lists body paths left out of the baseline diff (see the path syntax in
+	// ignore.go), e.g. "results[].viewed".
+	Ignore []string
 }
 
 // settings is a validated Config with its defaults applied.
@@ -86,6 +101,10 @@ type settings struct {
 	linkBase string // "" or scheme://host/prefix without trailing slash
 	roots    *x509.CertPool
 	checks   checkSet
+	// The baseline: a URL (baseURL) or a loaded recording (baseRec); diff options.
+	baseURL *url.URL
+	baseRec *fixtures.Recording
+	diff    diffOptions
 }
 
 // normalize applies the defaults and validates every field, reporting each problem as
@@ -211,6 +230,7 @@ func (c Config) normalize() (*settings, error) {
 		bad("Checks", err.Error()+"; see connreq contract -h for the names", fmt.Sprintf("%q", strings.Join(c.Checks, ",")))
 	}
 	s.checks = checks
+	s.normalizeBaseline(bad)
 
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

@@ -368,7 +368,7 @@ func fixed(raw string) func(int64) (string, string) {
 // checksFor lists the checks that apply to a case's answers, filtered by --checks.
 func checksFor(tc *testCase, selected checkSet) []Check {
 	response := []Check{CheckTransport, CheckTimeout, CheckBodySize, CheckRedirect, CheckServerError,
-		CheckStatus, CheckContentType, CheckJSON, CheckSchema, CheckHeaders, CheckLatency}
+		CheckStatus, CheckContentType, CheckJSON, CheckSchema, CheckHeaders, CheckLatency, CheckBaselineDiff}
 	var page []Check
 	if tc.op.paginated {
 		page = []Check{CheckPageNextNull, CheckPagePreviousNull, CheckPageLinks}

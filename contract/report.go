@@ -19,7 +19,9 @@ const maxFailuresKept = 5
 
 // Report is the result of a run: one Result per (case, check), in plan order.
 type Report struct {
-	Target   string        `json:"target"` // credentials removed
+	Target string `json:"target"` // credentials removed
+	// Baseline is the deployment or recording answers were diffed with, "" for none.
+	Baseline string        `json:"baseline,omitempty"`
 	User     string        `json:"user"`
 	Spec     SpecInfo      `json:"spec"`
 	Strict   bool          `json:"strict"`

@@ -55,6 +55,9 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	}
 	fmt.Fprintf(bw, "%s %s · user %s\n", paint(ansiBold, "connreq contract"), r.Target, r.User)
 	fmt.Fprintf(bw, "spec: %s %s · %s mode\n", r.Spec.Title, r.Spec.Version, mode)
+	if r.Baseline != "" {
+		fmt.Fprintf(bw, "baseline: %s\n", r.Baseline)
+	}
 	if r.Unreachable != "" {
 		fmt.Fprintf(bw, "\n%s the target is unreachable: %s\n", paint(ansiRed+ansiBold, "ERROR"), r.Unreachable)
 		fmt.Fprintf(bw, "\n%s · no check ran\n", paint(ansiRed+ansiBold, "UNREACHABLE"))
@@ -114,6 +117,7 @@ type jsonReport struct {
 	Tool        string        `json:"tool"`
 	Status      string        `json:"status"`
 	Target      string        `json:"target"`
+	Baseline    string        `json:"baseline,omitempty"`
 	User        string        `json:"user"`
 	Spec        SpecInfo      `json:"spec"`
 	Strict      bool          `json:"strict"`
@@ -133,6 +137,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Tool:        "connreq contract",
 		Status:      r.Status(),
 		Target:      r.Target,
+		Baseline:    r.Baseline,
 		User:        r.User,
 		Spec:        r.Spec,
 		Strict:      r.Strict,
@@ -218,6 +223,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		{Name: "user", Value: r.User},
 		{Name: "spec", Value: strings.TrimSpace(r.Spec.Title + " " + r.Spec.Version)},
 		{Name: "strict", Value: fmt.Sprint(r.Strict)},
+	}
+	if r.Baseline != "" {
+		props = append(props, junitProperty{Name: "baseline", Value: r.Baseline})
 	}
 	if r.Unreachable != "" {
 		doc.Tests, doc.Errors = 1, 1

@@ -93,6 +93,11 @@ type run struct {
 	largeEx *exchange // the limit-max answer, for failures found with it
 	// probeKeys are the probes' item keys, checked against large at the end.
 	probes []probeItems
+
+	// tap, when set, sees every exchange as it arrives (connreq record).
+	tap func(tc *testCase, ex *exchange)
+	// base answers every request a second time for baseline-diff; nil without a baseline.
+	base *baseline
 }
 
 // probeItems is a probe's answer, kept to compare with the large page at the end.
@@ -107,23 +112,34 @@ type probeItems struct {
 // could not happen: the target is unreachable (an *UnreachableError, with a report that
 // says so) or ctx was cancelled. Failed checks are in the report: see Report.Err.
 func (r *Runner) Run(ctx context.Context) (*Report, error) {
+	return r.run(ctx, nil)
+}
+
+// run is Run with an optional tap on every exchange.
+func (r *Runner) run(ctx context.Context, tap func(*testCase, *exchange)) (*Report, error) {
 	rn := &run{
 		r:        r,
 		ctx:      ctx,
 		client:   newClient(r.s),
 		results:  map[*testCase]*caseResult{},
 		progress: newProgress(r.s.Progress, len(r.cases)),
+		tap:      tap,
+		base:     newBaseline(r.s, r.ops),
 	}
 	defer rn.client.close()
+	if rn.base != nil && rn.base.live != nil {
+		defer rn.base.live.close()
+	}
 	for _, tc := range r.cases {
 		rn.results[tc] = newCaseResult(tc)
 	}
 	rep := &Report{
-		Target:  redactURL(r.s.target),
-		User:    r.s.User,
-		Strict:  r.s.Strict,
-		Started: time.Now().UTC(),
-		Cases:   len(r.cases),
+		Baseline: r.baselineName(),
+		Target:   redactURL(r.s.target),
+		User:     r.s.User,
+		Strict:   r.s.Strict,
+		Started:  time.Now().UTC(),
+		Cases:    len(r.cases),
 	}
 	if r.doc.Info != nil {
 		rep.Spec = SpecInfo{Title: r.doc.Info.Title, Version: r.doc.Info.Version}
@@ -269,7 +285,14 @@ func (rn *run) send(tc *testCase, rawQuery string) *exchange {
 func (rn *run) sendURL(tc *testCase, u string) *exchange {
 	rn.requests.Add(1)
 	rn.progress.request(tc.fullName())
-	return rn.client.do(rn.ctx, request{method: http.MethodGet, url: u, auth: tc.auth})
+	ex := rn.client.do(rn.ctx, request{method: http.MethodGet, url: u, auth: tc.auth})
+	if rn.tap != nil {
+		rn.tap(tc, ex)
+	}
+	if rn.base != nil {
+		rn.compareBaseline(tc, ex)
+	}
+	return ex
 }
 
 // fetchPage requests a page case and runs the response and page checks.

@@ -51,6 +51,15 @@ type Config struct {
 	Scenarios *fixtures.Catalogue
 	// JournalSize is how many requests /__connreq/requests keeps (0: 1000; negative: none).
 	JournalSize int
+	// Replay, when set, is a recording (connreq record) whose answers are served for the
+	// requests it holds, after the usual validation and authentication.
+	Replay *fixtures.Recording
+	// ReplayFallback is what a request with no recording gets: "404" (zero value) or
+	// "generate" (the generated answer).
+	ReplayFallback string
+	// NoAdmin leaves every /__connreq/ path unregistered, so they answer the JSON 404 of any
+	// unknown path (for a mock reachable by others). The journal, unreadable then, is off.
+	NoAdmin bool
 }
 
 // maxJournalSize bounds the journal's memory (a few hundred bytes a request).
@@ -149,6 +158,9 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.JournalSize > maxJournalSize {
 		bad("JournalSize", fmt.Sprintf("must be at most %d", maxJournalSize), c.JournalSize)
+	}
+	if c.NoAdmin {
+		c.JournalSize = -1 // nothing could read it
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

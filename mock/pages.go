@@ -52,16 +52,19 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 		s.deliver(w, r, answer{err: errStatus(p.code, "")}, p.faults(), "prefer", nil)
 		return
 	}
+	if s.replay != nil && p.scenario == "" && s.serveReplay(w, r, rt, &p) {
+		return
+	}
 	switch rt.kind {
 	case kindConnections:
 		s.serveConnections(w, r, rt, op, q, vars, who, &p)
 	case kindPreferences:
-		if p.delay > 0 && !sleep(r.Context(), delayOf(p.faults(), "prefer", r)) {
+		if p.delay > 0 && !waitToWrite(r.Context(), w, delayOf(p.faults(), "prefer", r)) {
 			return
 		}
 		s.servePreferences(w, r, q)
 	default:
-		if p.delay > 0 && !sleep(r.Context(), delayOf(p.faults(), "prefer", r)) {
+		if p.delay > 0 && !waitToWrite(r.Context(), w, delayOf(p.faults(), "prefer", r)) {
 			return
 		}
 		writeJSON(w, http.StatusOK, rt.example)

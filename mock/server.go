@@ -27,9 +27,10 @@ type Server struct {
 	opts    *openapi3filter.Options // kin-openapi options for the mode
 	handler http.Handler
 	cache   *pageCache
-	bufs    sync.Pool // *[]byte page buffers
-	writers sync.Pool // *statusWriter for the access log
-	journal *journal  // nil when Config.JournalSize < 0
+	bufs    sync.Pool  // *[]byte page buffers
+	writers sync.Pool  // *statusWriter for the access log
+	journal *journal   // nil when Config.JournalSize < 0
+	replay  *replaySet // nil without Config.Replay
 
 	scenarios     atomic.Pointer[scenarioSet]
 	setGeneration atomic.Uint64
@@ -69,6 +70,11 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new mock: %w", err)
 	}
 	s.routes = routes
+	if cfg.Replay != nil {
+		if s.replay, err = s.newReplaySet(cfg.Replay, cfg.ReplayFallback); err != nil {
+			return nil, fmt.Errorf("new mock: %w", err)
+		}
+	}
 	s.handler = chain(s.newRouter(), s.recoverer, s.observe, s.headerLimit, s.cors)
 	return s, nil
 }

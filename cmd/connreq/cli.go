@@ -53,6 +53,7 @@ func commands() []command {
 	return []command{
 		{name: "serve", summary: "serve the mock API built from the spec", run: runServe},
 		{name: "contract", summary: "check a deployment against the spec", run: runContract},
+		{name: "record", summary: "record a deployment's answers for replay and diff", run: runRecord},
 		{name: "lint", summary: "validate a spec (and fixtures) as serve would load them", run: runLint},
 		{name: "version", summary: "print the version", run: runVersion},
 	}

@@ -19,6 +19,8 @@ import (
 type contractFlags struct {
 	target, token, tokenFile, user, spec, otherUser, unknownUser, linkBase string
 	junit, json, caCert, checks                                            string
+	baseline, baselineToken, diff                                          string
+	ignore                                                                 stringList
 	maxPages, walkLimit, concurrency                                       int
 	maxBody                                                                int64
 	rate                                                                   float64
@@ -27,6 +29,16 @@ type contractFlags struct {
 }
 
 func (f *contractFlags) register(fs *flag.FlagSet) {
+	f.registerTarget(fs)
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
+	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
+	fs.StringVar(&f.checks, "checks", "", "comma-separated `names` of the checks to run; -name,-name runs all but those (see --list-checks)")
+	fs.BoolVar(&f.listChecks, "list-checks", false, "print the check names and exit")
+	f.registerBaseline(fs)
+}
+
+// registerTarget adds the flags that say what to call and how (shared with record).
+func (f *contractFlags) registerTarget(fs *flag.FlagSet) {
 	fs.StringVar(&f.target, "target", "", "base `URL` of the deployment to check (required), e.g. https://demo.selfcommunity.com")
 	fs.StringVar(&f.token, "token", "", "bearer `token` of --user (required; prefer CONNREQ_TOKEN or --token-file): never printed or written")
 	fs.StringVar(&f.tokenFile, "token-file", "", "read the token from the first line of `file`")
@@ -42,14 +54,33 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.rate, "rate", 0, "most requests started per second (0: no bound)")
 	fs.DurationVar(&f.maxLatency, "max-latency", contract.DefaultMaxLatency, "slowest answer the latency check accepts")
 	fs.Int64Var(&f.maxBody, "max-body", contract.DefaultMaxBody, "largest response body read, in `bytes`")
-	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `file`")
-	fs.StringVar(&f.json, "json", "", "write a JSON report to `file`")
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
 	fs.StringVar(&f.caCert, "ca-cert", "", "PEM `file` of extra root certificates to trust")
-	fs.StringVar(&f.checks, "checks", "", "comma-separated `names` of the checks to run; -name,-name runs all but those (see --list-checks)")
 	fs.BoolVar(&f.strict, "strict", false, "expect 400 for limit/offset values the spec forbids (as connreq serve --strict answers) instead of production's leniency")
 	fs.BoolVar(&f.verbose, "verbose", false, "log every request to stderr and list skipped checks in the report")
-	fs.BoolVar(&f.listChecks, "list-checks", false, "print the check names and exit")
+}
+
+// registerBaseline adds the baseline diff flags.
+func (f *contractFlags) registerBaseline(fs *flag.FlagSet) {
+	fs.StringVar(&f.baseline, "baseline", "", "another deployment's base `URL`, or a recording directory: every answer is diffed with its answer (check baseline-diff)")
+	fs.StringVar(&f.baselineToken, "baseline-token", "", "bearer `token` for a --baseline URL (default: --token, which is then sent to that host too)")
+	fs.StringVar(&f.diff, "diff", "exact", "baseline comparison `mode`: exact (values) or shape (keys, types, nullability)")
+	fs.Var(&f.ignore, "ignore", "body `path` left out of the baseline diff, e.g. 'results[].viewed' (repeatable; comma-separated in CONNREQ_IGNORE)")
+}
+
+// stringList is a repeatable string flag; a value with commas adds each item.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+// Set adds the comma-separated items of v.
+func (l *stringList) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*l = append(*l, item)
+		}
+	}
+	return nil
 }
 
 // config turns the flags into a contract.Config.
@@ -71,6 +102,12 @@ func (f *contractFlags) config(e env) (contract.Config, error) {
 		Insecure:    f.insecure,
 		CACert:      f.caCert,
 		Strict:      f.strict,
+	}
+	if f.baseline == "" && (len(f.ignore) > 0 || f.baselineToken != "" || (f.diff != "" && f.diff != "exact")) {
+		return cfg, usagef("--diff, --ignore and --baseline-token need --baseline URL|DIR")
+	}
+	if f.baseline != "" {
+		cfg.Baseline, cfg.BaselineToken, cfg.Diff, cfg.Ignore = f.baseline, f.baselineToken, f.diff, f.ignore
 	}
 	if f.tokenFile != "" {
 		if f.token != "" {

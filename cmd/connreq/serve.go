@@ -35,11 +35,11 @@ func loadCatalogue(doc *openapi3.T, dir string) (*fixtures.Catalogue, error) {
 // serveFlags are the flags of connreq serve.
 type serveFlags struct {
 	addr, spec, now, tz, tokens, jwtSecret, publicURL, corsOrigin, logFormat, logLevel string
-	fixtures                                                                           string
+	fixtures, replay, replayFallback                                                   string
 	seed                                                                               uint64
 	defaultLimit, maxLimit, journalSize                                                int
 	me                                                                                 int64
-	strict, friendship                                                                 bool
+	strict, friendship, admin                                                          bool
 	shutdownTimeout                                                                    time.Duration
 }
 
@@ -63,6 +63,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.fixtures, "fixtures", "", "`directory` of scenario files (YAML/JSON) that add to or replace shipped scenarios by name; SIGHUP reloads it")
 	fs.IntVar(&f.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept by /__connreq/requests (0 turns the journal off)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	fs.StringVar(&f.replay, "replay", "", "recording `directory` (connreq record) whose answers are served for the requests it holds")
+	fs.StringVar(&f.replayFallback, "replay-fallback", mock.ReplayFallback404, "what a request the recording lacks gets with --replay: `404` (naming the closest recorded requests) or generate")
+	fs.BoolVar(&f.admin, "admin", true, "serve connreq's own /__connreq/ endpoints (false: they answer 404 and the journal is off)")
 }
 
 // config turns the flags into a mock.Config, naming the flag of each bad value.
@@ -74,6 +77,7 @@ func (f *serveFlags) config(stderr io.Writer) (mock.Config, error) {
 		Strict:       f.strict,
 		Me:           f.me,
 		NoFriendship: !f.friendship,
+		NoAdmin:      !f.admin,
 		PublicURL:    f.publicURL,
 		JournalSize:  f.journalSize,
 	}
@@ -129,6 +133,16 @@ func (f *serveFlags) config(stderr io.Writer) (mock.Config, error) {
 	default:
 		return cfg, usagef("--log-format: must be text or json (got %q)", f.logFormat)
 	}
+	switch {
+	case f.replayFallback != mock.ReplayFallback404 && f.replayFallback != mock.ReplayFallbackGenerate:
+		return cfg, usagef("--replay-fallback: must be %s or %s (got %q)", mock.ReplayFallback404, mock.ReplayFallbackGenerate, f.replayFallback)
+	case f.replay != "":
+		rec, err := fixtures.LoadRecording(f.replay)
+		if err != nil {
+			return cfg, usageError{fmt.Errorf("--replay: cannot load the recording:\n%w", err)}
+		}
+		cfg.Replay, cfg.ReplayFallback = rec, f.replayFallback
+	}
 	if f.shutdownTimeout <= 0 {
 		return cfg, usagef("--shutdown-timeout: must be positive (got %s)", f.shutdownTimeout)
 	}
@@ -180,6 +194,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	mode := "faithful"
 	if f.strict {
 		mode = "strict"
+	}
+	if f.replay != "" {
+		mode += ", replay " + f.replay
 	}
 	cfg.Logger.Info("connreq serving", "url", "http://"+ln.Addr().String(), "mode", mode,
 		"seed", strconv.FormatUint(f.seed, 10), "example", "http://"+ln.Addr().String()+"/api/v2/user/1/connection/requests/")

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/connreq/connreq"
+	"github.com/connreq/connreq/contract"
+)
+
+// recordFlags are the flags of connreq record: the contract runner's target flags, plus
+// where to write and whether to anonymise.
+type recordFlags struct {
+	contractFlags
+	out           string
+	anonymize     bool
+	anonymizeSeed uint64
+}
+
+// runRecord replays the contract cases against a deployment and writes every exchange
+// into a recording directory. Exit 0 when recorded (answers that failed a check are
+// flagged in the index, not dropped), 2 for usage or configuration, 3 when unreachable.
+func runRecord(ctx context.Context, e env, args []string) error {
+	var f recordFlags
+	fs := newFlagSet("record", e.stderr)
+	f.registerTarget(fs)
+	fs.StringVar(&f.out, "out", "", "recording `directory` to write (created; a previous recording there is replaced; anything else is refused)")
+	fs.BoolVar(&f.anonymize, "anonymize", false, "replace personal data (names, bios, locations, coordinates, avatar/cover/website URLs, birth dates) with deterministic fakes")
+	fs.Uint64Var(&f.anonymizeSeed, "anonymize-seed", 0, "`seed` of the anonymised fakes")
+	fs.Usage = func() { recordUsage(fs) }
+	if err := parseFlags(fs, args, e.getenv); err != nil {
+		return err
+	}
+	if f.out == "" {
+		return usagef("missing --out (or CONNREQ_OUT): the recording directory")
+	}
+	cfg, err := f.config(e)
+	if err != nil {
+		return err
+	}
+	doc, _, err := connreq.LoadSpec(f.spec)
+	if err != nil {
+		return err
+	}
+	runner, err := contract.New(doc, cfg)
+	if err != nil {
+		return err
+	}
+	rec, err := runner.Record(ctx, contract.RecordOptions{Dir: f.out, Anonymize: f.anonymize, AnonymizeSeed: f.anonymizeSeed})
+	if err != nil {
+		return err
+	}
+	anon := ""
+	if f.anonymize {
+		anon = ", anonymised"
+	}
+	fmt.Fprintf(e.stdout, "recorded %d exchanges from %s into %s%s (%d requests, %s)\n",
+		rec.Exchanges, rec.Report.Target, rec.Dir, anon, rec.Report.Requests, rec.Report.Duration.Round(1e6))
+	if len(rec.Flagged) > 0 {
+		fmt.Fprintf(e.stdout, "%d problems flagged in %s/index.json (the answers are recorded as they came):\n", len(rec.Flagged), rec.Dir)
+		for _, p := range rec.Flagged {
+			fmt.Fprintf(e.stdout, "  %s\n", p)
+		}
+	}
+	return nil
+}
+
+// recordUsage prints the flags and exit codes of record.
+func recordUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "usage: connreq record --target URL --token TOKEN --user ID --out DIR [--anonymize] [flags]")
+	fmt.Fprintln(w, "\nSends the contract runner's requests to a deployment and writes each answer (status,")
+	fmt.Fprintln(w, "Content-Type, WWW-Authenticate, Allow, pretty JSON body) to DIR/exchanges/, listed in")
+	fmt.Fprintln(w, "DIR/index.json. The token, Authorization and cookies never reach the disk. Serve it with")
+	fmt.Fprintln(w, "connreq serve --replay DIR, or diff against it with connreq contract --baseline DIR.")
+	fmt.Fprintln(w, "Every flag can also be set as CONNREQ_<NAME>.")
+	fmt.Fprintln(w, "\nflags:")
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nexit codes: 0 recorded (check failures are flagged in the index) · 2 usage, spec or configuration error · 3 target unreachable")
+}

@@ -1,0 +1,282 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/connreq/connreq/fixtures"
+)
+
+// Replay fallbacks: what a request with no recording gets.
+const (
+	ReplayFallback404      = "404"      // a 404 naming the closest recorded requests
+	ReplayFallbackGenerate = "generate" // the generated answer, as without --replay
+)
+
+// replaySet is a recording ready to serve: answers by request key.
+type replaySet struct {
+	byKey    map[string]*replayed
+	keys     []string // sorted, for "closest" hints
+	generate bool     // fall back to generated data
+}
+
+// replayed is one recorded answer. A body with links is kept in pieces around the
+// values of next and previous, which are rebuilt on the mock's own host per request.
+type replayed struct {
+	status  int
+	headers map[string]string // Content-Type, WWW-Authenticate, Allow as recorded
+	body    []byte            // the whole body when it has no link to rewrite
+	pieces  [][]byte          // else: pieces[0] link[0] pieces[1] ... pieces[n]
+	links   []string          // path+query of each link, the recorded base removed
+}
+
+// newReplaySet indexes rec by the key each request gets under the mock's routes: the
+// recorded answers to authenticated (or unsecured) requests, first one per key. Every
+// problem (an exchange no route serves) is reported at once; nothing is half-loaded.
+func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replaySet, error) {
+	set := &replaySet{byKey: map[string]*replayed{}}
+	switch fallback {
+	case "", ReplayFallback404:
+	case ReplayFallbackGenerate:
+		set.generate = true
+	default:
+		return nil, fmt.Errorf("replay fallback: must be %s or %s (got %q)", ReplayFallback404, ReplayFallbackGenerate, fallback)
+	}
+	base := rec.LinkBase
+	if base == "" {
+		base = rec.Target
+	}
+	base = strings.TrimSuffix(base, "/")
+	var problems []string
+	for i, en := range rec.Entries {
+		ex := &rec.Exchanges[i]
+		if !ex.Answered() || (en.Auth != fixtures.AuthBearer && en.Status == http.StatusUnauthorized) {
+			continue // no answer, or a refusal the mock's own auth gives
+		}
+		rt := s.routeOf(en.Path)
+		if rt == nil {
+			problems = append(problems, fmt.Sprintf("%s: %s %s matches no path of the spec", en.File, en.Method, en.Path))
+			continue
+		}
+		var pager *fixtures.Pager
+		if rt.kind != kindExample {
+			pager = &s.pager
+		}
+		key := fixtures.RequestKey(en.Method, en.Path, en.Query, pager)
+		if _, dup := set.byKey[key]; dup {
+			continue
+		}
+		rp, err := prepareReplay(ex, base)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", en.File, err))
+			continue
+		}
+		set.byKey[key] = rp
+		set.keys = append(set.keys, key)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("replay %s:\n%s", rec.Target, strings.Join(problems, "\n"))
+	}
+	if len(set.byKey) == 0 {
+		return nil, fmt.Errorf("replay: the recording has no answered request to serve")
+	}
+	sort.Strings(set.keys)
+	return set, nil
+}
+
+// routeOf is the route whose template an escaped path fills, nil for none.
+func (s *Server) routeOf(path string) *route {
+	for _, rt := range s.routes {
+		if fixtures.MatchPath(rt.path, path) {
+			return rt
+		}
+	}
+	return nil
+}
+
+// prepareReplay splits a recorded body around its top-level next and previous links.
+func prepareReplay(ex *fixtures.Exchange, base string) (*replayed, error) {
+	rs := ex.Response
+	rp := &replayed{status: rs.Status, headers: map[string]string{}}
+	for k, v := range rs.Headers {
+		rp.headers[k] = v
+	}
+	switch {
+	case rs.BodyText != nil:
+		rp.body = []byte(*rs.BodyText)
+		return rp, nil
+	case len(rs.Body) == 0:
+		return rp, nil
+	}
+	if _, ok := rp.headers["Content-Type"]; !ok {
+		rp.headers["Content-Type"] = "application/json"
+	}
+	body := []byte(rs.Body)
+	spans, links, err := linkSpans(body)
+	if err != nil {
+		return nil, fmt.Errorf("response body: %w", err)
+	}
+	if len(spans) == 0 {
+		rp.body = body
+		return rp, nil
+	}
+	last := 0
+	for i, sp := range spans {
+		rp.pieces = append(rp.pieces, body[last:sp[0]])
+		rp.links = append(rp.links, relativeLink(links[i], base))
+		last = sp[1]
+	}
+	rp.pieces = append(rp.pieces, body[last:])
+	return rp, nil
+}
+
+// linkSpans finds the byte ranges of the string values of the top-level "next" and
+// "previous" keys of a compact JSON object.
+func linkSpans(body []byte) (spans [][2]int, links []string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, nil
+	}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		key, _ := kt.(string)
+		keyEnd := int(dec.InputOffset())
+		vt, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		switch v := vt.(type) {
+		case json.Delim:
+			for depth := 1; depth > 0; {
+				t, err := dec.Token()
+				if err != nil {
+					return nil, nil, err
+				}
+				if d, ok := t.(json.Delim); ok {
+					if d == '[' || d == '{' {
+						depth++
+					} else {
+						depth--
+					}
+				}
+			}
+		case string:
+			if key != "next" && key != "previous" {
+				continue
+			}
+			start := bytes.IndexByte(body[keyEnd:], '"')
+			if start < 0 {
+				return nil, nil, fmt.Errorf("cannot locate the value of %q", key)
+			}
+			spans = append(spans, [2]int{keyEnd + start, int(dec.InputOffset())})
+			links = append(links, v)
+		}
+	}
+	return spans, links, nil
+}
+
+// relativeLink removes the recorded base (or, for a link elsewhere, scheme and host)
+// from an absolute link; a link that is not absolute stays as it is.
+func relativeLink(link, base string) string {
+	if base != "" && (strings.HasPrefix(link, base+"/") || strings.HasPrefix(link, base+"?")) {
+		return link[len(base):]
+	}
+	u, err := url.Parse(link)
+	if err != nil || !u.IsAbs() {
+		return link
+	}
+	rest := u.EscapedPath()
+	if u.RawQuery != "" {
+		rest += "?" + u.RawQuery
+	}
+	return rest
+}
+
+// serveReplay answers r from the recording. It reports false when the recording has no
+// answer and the fallback is generated data.
+func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, p *prefs) bool {
+	set := s.replay
+	var pager *fixtures.Pager
+	if rt.kind != kindExample {
+		pager = &s.pager
+	}
+	key := fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, pager)
+	rp := set.byKey[key]
+	if rp == nil {
+		if set.generate {
+			return false
+		}
+		detail := "connreq replay: no recorded answer to " + key
+		if near := fixtures.Closest(set.keys, key, 3); len(near) > 0 {
+			detail += "; closest recorded: " + strings.Join(near, "; ")
+		}
+		writeError(w, errStatus(http.StatusNotFound, detail))
+		return true
+	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.scenario = "replay"
+	}
+	body := rp.body
+	if rp.pieces != nil {
+		host := s.linkHost(r)
+		b := make([]byte, 0, len(rp.pieces[0])+512+sumLen(rp.pieces))
+		for i, piece := range rp.pieces {
+			b = append(b, piece...)
+			if i < len(rp.links) {
+				b = appendJSONLink(b, host+rp.links[i])
+			}
+		}
+		body = b
+	}
+	if f := p.faults(); !f.IsZero() {
+		s.deliver(w, r, answer{status: rp.status, body: body}, f, "replay", nil)
+		return true
+	}
+	h := w.Header()
+	for k, v := range rp.headers {
+		h[k] = []string{v}
+	}
+	if _, ok := rp.headers["Content-Type"]; ok {
+		h["Vary"] = []string{"Accept"}
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(rp.status)
+	_, _ = w.Write(body)
+	return true
+}
+
+// linkHost is scheme://host of the request (or the public URL), where replayed links point.
+func (s *Server) linkHost(r *http.Request) string {
+	full := s.baseURL(r)
+	return strings.TrimSuffix(full, r.URL.EscapedPath())
+}
+
+// appendJSONLink appends a link as a JSON string, without HTML escaping.
+func appendJSONLink(dst []byte, link string) []byte {
+	b, err := marshalCompact(link)
+	if err != nil {
+		return append(dst, `""`...)
+	}
+	return append(dst, b...)
+}
+
+func sumLen(pieces [][]byte) int {
+	n := 0
+	for _, p := range pieces {
+		n += len(p)
+	}
+	return n
+}

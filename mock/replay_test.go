@@ -1,0 +1,164 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/connreq/connreq"
+	"github.com/connreq/connreq/fixtures"
+	"github.com/connreq/connreq/mock"
+)
+
+// recordFrom asks a mock for each path and builds a recording of its answers, as if
+// connreq record had captured them from a deployment at origin.
+func recordFrom(t *testing.T, origin string, paths ...string) *fixtures.Recording {
+	t.Helper()
+	src := newTestServer(t, mock.Config{Seed: 7})
+	rec := &fixtures.Recording{Target: origin, User: "1"}
+	for i, p := range paths {
+		a := do(t, src, "GET", p, map[string]string{"Authorization": bearer, "Host": strings.TrimPrefix(origin, "http://")})
+		path, query, _ := strings.Cut(p, "?")
+		en := fixtures.IndexEntry{File: fixtures.ExchangeFile(i+1, "c"), Case: "op/c", Method: "GET", Path: path, Query: query,
+			Auth: fixtures.AuthBearer, Status: a.status}
+		rec.Entries = append(rec.Entries, en)
+		rec.Exchanges = append(rec.Exchanges, fixtures.Exchange{
+			Request:  fixtures.RecordedRequest{Method: "GET", Path: path, Query: query, Auth: fixtures.AuthBearer},
+			Response: fixtures.RecordedResponse{Status: a.status, Headers: map[string]string{"Content-Type": a.header.Get("Content-Type")}, Body: a.body},
+		})
+	}
+	return rec
+}
+
+func TestReplay(t *testing.T) {
+	t.Parallel()
+	const origin = "http://prod.example.org"
+	rec := recordFrom(t, origin, seedPath, seedPath+"?limit=20&offset=20", "/api/v2/user/0/connection/requests/", "/api/v2/dynamic_preference/")
+	replay := newTestServer(t, mock.Config{Replay: rec})
+	generate := newTestServer(t, mock.Config{Replay: rec, ReplayFallback: mock.ReplayFallbackGenerate})
+	recorded := func(i int) page { return decodePage(t, rec.Exchanges[i].Response.Body) }
+
+	t.Run("same request, same body, links on the mock", func(t *testing.T) {
+		a := do(t, replay, "GET", seedPath, map[string]string{"Authorization": bearer, "Host": "mock.test:4010"})
+		if a.status != 200 {
+			t.Fatalf("status %d: %s", a.status, a.body)
+		}
+		got, want := decodePage(t, a.body), recorded(0)
+		if got.Count != want.Count || len(got.Results) != len(want.Results) || got.Results[3]["id"] != want.Results[3]["id"] {
+			t.Errorf("replayed page differs from the recording")
+		}
+		wantNext := strings.Replace(*want.Next, origin, "http://mock.test:4010", 1)
+		if got.Next == nil || *got.Next != wantNext {
+			t.Errorf("next = %v, want %q", deref(got.Next), wantNext)
+		}
+		if strings.Contains(string(a.body), "prod.example.org") {
+			t.Error("the recorded host leaks into the replayed body")
+		}
+	})
+	t.Run("normalised like the server: order, defaults, lenient values", func(t *testing.T) {
+		for _, q := range []string{"?offset=20&limit=20", "?offset=20", "?limit=abc&offset=20", "?limit=7&limit=20&offset=20"} {
+			a := do(t, replay, "GET", seedPath+q, auth())
+			if a.status != 200 {
+				t.Fatalf("%s: status %d: %s", q, a.status, a.body)
+			}
+			if got := decodePage(t, a.body); got.Results[0]["id"] != recorded(1).Results[0]["id"] {
+				t.Errorf("%s: not the recorded second page", q)
+			}
+		}
+	})
+	t.Run("recorded errors are replayed", func(t *testing.T) {
+		a := do(t, replay, "GET", "/api/v2/user/0/connection/requests/", auth())
+		if a.status != 404 || !strings.Contains(string(a.body), "Not found.") {
+			t.Errorf("got %d %s, want the recorded 404", a.status, a.body)
+		}
+	})
+	t.Run("unrecorded request: 404 naming the closest", func(t *testing.T) {
+		a := do(t, replay, "GET", seedPath+"?offset=40", auth())
+		if a.status != 404 || a.header.Get("Content-Type") != "application/json" {
+			t.Fatalf("got %d %q", a.status, a.header.Get("Content-Type"))
+		}
+		var e struct{ Detail string }
+		if err := json.Unmarshal(a.body, &e); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []string{"no recorded answer to GET /api/v2/user/1/connection/requests/?limit=20&offset=40", "closest recorded: ", "GET /api/v2/user/1/connection/requests/?limit=20&offset=20"} {
+			if !strings.Contains(e.Detail, w) {
+				t.Errorf("detail %q lacks %q", e.Detail, w)
+			}
+		}
+	})
+	t.Run("fallback generate", func(t *testing.T) {
+		a := do(t, generate, "GET", seedPath+"?offset=40", auth())
+		if a.status != 200 || decodePage(t, a.body).Count == 0 {
+			t.Errorf("got %d %s, want a generated page", a.status, a.body)
+		}
+	})
+	t.Run("auth and validation stay the mock's", func(t *testing.T) {
+		if a := do(t, replay, "GET", seedPath, nil); a.status != 401 {
+			t.Errorf("no token: %d, want 401", a.status)
+		}
+		if a := do(t, replay, "POST", seedPath, auth()); a.status != 405 {
+			t.Errorf("POST: %d, want 405", a.status)
+		}
+	})
+	t.Run("Prefer faults and CORS apply", func(t *testing.T) {
+		a := do(t, replay, "GET", seedPath, map[string]string{"Authorization": bearer, "Origin": "http://app.test"})
+		if a.header.Get("Access-Control-Allow-Origin") != "http://app.test" {
+			t.Errorf("no CORS header on a replayed answer: %v", a.header)
+		}
+		a = do(t, replay, "GET", seedPath, map[string]string{"Authorization": bearer, "Prefer": "code=500"})
+		if a.status != 500 {
+			t.Errorf("Prefer code=500 on replay: %d", a.status)
+		}
+	})
+	t.Run("HEAD and non-paginated paths", func(t *testing.T) {
+		if a := do(t, replay, "HEAD", seedPath, auth()); a.status != 200 || len(a.body) != 0 {
+			t.Errorf("HEAD: %d with %d bytes", a.status, len(a.body))
+		}
+		a := do(t, replay, "GET", "/api/v2/dynamic_preference/", auth())
+		if a.status != 200 || string(a.body) != string(rec.Exchanges[3].Response.Body) {
+			t.Errorf("preferences: %d %s", a.status, a.body)
+		}
+	})
+	t.Run("same request, same bytes", func(t *testing.T) {
+		a, b := do(t, replay, "GET", seedPath, auth()), do(t, replay, "GET", seedPath, auth())
+		if string(a.body) != string(b.body) {
+			t.Error("two replays of one request differ")
+		}
+	})
+}
+
+func TestReplayRejectsRecordings(t *testing.T) {
+	t.Parallel()
+	doc, err := connreq.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := recordFrom(t, "http://x", seedPath)
+	tests := []struct {
+		name     string
+		rec      func() *fixtures.Recording
+		fallback string
+		want     string
+	}{
+		{"path no route serves", func() *fixtures.Recording {
+			r := recordFrom(t, "http://x", seedPath)
+			r.Entries[0].Path, r.Exchanges[0].Request.Path = "/nowhere/", "/nowhere/"
+			return r
+		}, "", "exchanges/0001-c.json: GET /nowhere/ matches no path of the spec"},
+		{"nothing answered", func() *fixtures.Recording {
+			r := recordFrom(t, "http://x", seedPath)
+			r.Exchanges[0].Response = fixtures.RecordedResponse{Error: "timeout"}
+			return r
+		}, "", "no answered request"},
+		{"bad fallback", func() *fixtures.Recording { return good }, "maybe", `must be 404 or generate (got "maybe")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mock.New(doc, mock.Config{Replay: tt.rec(), ReplayFallback: tt.fallback})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
