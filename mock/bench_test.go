@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connreq/connreq"
+	"github.com/connreq/connreq/fixtures"
 	"github.com/connreq/connreq/mock"
 )
 
@@ -131,4 +132,56 @@ func BenchmarkNew(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkReplayPage20 serves the same 20-item page from a recording of it, as
+// serve --replay does: sent exactly as recorded (raw) and normalised (reordered query).
+func BenchmarkReplayPage20(b *testing.B) {
+	doc, err := connreq.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	gen := benchServer(b)
+	const path = "/api/v2/user/1/connection/requests/"
+	w := &discardWriter{h: http.Header{}}
+	gen.ServeHTTP(w, newReq(b, path+"?limit=20&offset=20"))
+	rec := &fixtures.Recording{Target: "http://127.0.0.1:4010", Entries: []fixtures.IndexEntry{{
+		File: fixtures.ExchangeFile(1, "walk"), Method: "GET", Path: path, Query: "limit=20&offset=20", Auth: fixtures.AuthBearer, Status: 200}}}
+	body := make([]byte, 0, w.n)
+	cw := &captureWriter{discardWriter: discardWriter{h: http.Header{}}, body: &body}
+	gen.ServeHTTP(cw, newReq(b, path+"?limit=20&offset=20"))
+	rec.Exchanges = []fixtures.Exchange{{
+		Request:  fixtures.RecordedRequest{Method: "GET", Path: path, Query: "limit=20&offset=20", Auth: fixtures.AuthBearer},
+		Response: fixtures.RecordedResponse{Status: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: body}}}
+	srv, err := mock.New(doc, mock.Config{Replay: rec})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	for _, q := range []string{"limit=20&offset=20", "offset=20&limit=20"} {
+		b.Run(map[bool]string{true: "raw", false: "normalised"}[q == "limit=20&offset=20"], func(b *testing.B) {
+			req := newReq(b, path+"?"+q)
+			w.reset()
+			h.ServeHTTP(w, req)
+			if w.code != http.StatusOK || w.n != len(body) {
+				b.Fatalf("status %d, %d bytes, want 200 and %d", w.code, w.n, len(body))
+			}
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				w.reset()
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// captureWriter keeps the body written.
+type captureWriter struct {
+	discardWriter
+	body *[]byte
+}
+
+func (c *captureWriter) Write(p []byte) (int, error) {
+	*c.body = append(*c.body, p...)
+	return c.discardWriter.Write(p)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/connreq/connreq/fixtures"
 )
@@ -22,8 +23,9 @@ const (
 // replaySet is a recording ready to serve: answers by request key.
 type replaySet struct {
 	byKey    map[string]*replayed
-	keys     []string // sorted, for "closest" hints
-	generate bool     // fall back to generated data
+	byRaw    map[string]*replayed // "GET path?query" exactly as recorded: the fast path
+	keys     []string             // sorted, for "closest" hints
+	generate bool                 // fall back to generated data
 }
 
 // replayed is one recorded answer. A body with links is kept in pieces around the
@@ -34,13 +36,21 @@ type replayed struct {
 	body    []byte            // the whole body when it has no link to rewrite
 	pieces  [][]byte          // else: pieces[0] link[0] pieces[1] ... pieces[n]
 	links   []string          // path+query of each link, the recorded base removed
+	// built caches the body for the last link host: the same host asks again and again.
+	built atomic.Pointer[builtBody]
+}
+
+// builtBody is a replayed body with its links on one host.
+type builtBody struct {
+	host string
+	body []byte
 }
 
 // newReplaySet indexes rec by the key each request gets under the mock's routes: the
 // recorded answers to authenticated (or unsecured) requests, first one per key. Every
 // problem (an exchange no route serves) is reported at once; nothing is half-loaded.
 func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replaySet, error) {
-	set := &replaySet{byKey: map[string]*replayed{}}
+	set := &replaySet{byKey: map[string]*replayed{}, byRaw: map[string]*replayed{}}
 	switch fallback {
 	case "", ReplayFallback404:
 	case ReplayFallbackGenerate:
@@ -79,6 +89,9 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 		}
 		set.byKey[key] = rp
 		set.keys = append(set.keys, key)
+		if en.Method == http.MethodGet {
+			set.byRaw[en.Path+"?"+en.Query] = rp
+		}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("replay %s:\n%s", rec.Target, strings.Join(problems, "\n"))
@@ -213,8 +226,12 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 	if rt.kind != kindExample {
 		pager = &s.pager
 	}
-	key := fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, pager)
-	rp := set.byKey[key]
+	rp := set.lookupRaw(r)
+	var key string
+	if rp == nil {
+		key = fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, pager)
+		rp = set.byKey[key]
+	}
 	if rp == nil {
 		if set.generate {
 			return false
@@ -231,15 +248,7 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 	}
 	body := rp.body
 	if rp.pieces != nil {
-		host := s.linkHost(r)
-		b := make([]byte, 0, len(rp.pieces[0])+512+sumLen(rp.pieces))
-		for i, piece := range rp.pieces {
-			b = append(b, piece...)
-			if i < len(rp.links) {
-				b = appendJSONLink(b, host+rp.links[i])
-			}
-		}
-		body = b
+		body = rp.bodyFor(s.linkHost(r))
 	}
 	if f := p.faults(); !f.IsZero() {
 		s.deliver(w, r, answer{status: rp.status, body: body}, f, "replay", nil)
@@ -256,6 +265,35 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 	w.WriteHeader(rp.status)
 	_, _ = w.Write(body)
 	return true
+}
+
+// lookupRaw finds a request sent exactly as recorded (the links a replay serves are), without
+// normalising or allocating.
+func (set *replaySet) lookupRaw(r *http.Request) *replayed {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return nil
+	}
+	var stack [256]byte
+	b := append(stack[:0], r.URL.EscapedPath()...)
+	b = append(b, '?')
+	b = append(b, r.URL.RawQuery...)
+	return set.byRaw[string(b)]
+}
+
+// bodyFor is the body with its links on host; the last host's body is kept.
+func (rp *replayed) bodyFor(host string) []byte {
+	if bb := rp.built.Load(); bb != nil && bb.host == host {
+		return bb.body
+	}
+	b := make([]byte, 0, sumLen(rp.pieces)+len(rp.links)*(len(host)+64))
+	for i, piece := range rp.pieces {
+		b = append(b, piece...)
+		if i < len(rp.links) {
+			b = appendJSONLink(b, host+rp.links[i])
+		}
+	}
+	rp.built.Store(&builtBody{host: host, body: b})
+	return b
 }
 
 // linkHost is scheme://host of the request (or the public URL), where replayed links point.
