@@ -247,7 +247,7 @@ func (c *client) logExchange(ex *exchange) {
 		slog.Duration("latency", ex.latency),
 	}
 	if ex.err != nil {
-		attrs = append(attrs, slog.String("error", strings.ReplaceAll(ex.err.Error(), c.token, redacted)))
+		attrs = append(attrs, slog.String("error", scrub(ex.err.Error(), c.token)))
 	}
 	c.log.LogAttrs(context.Background(), slog.LevelDebug, "request", attrs...)
 }

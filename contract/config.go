@@ -238,7 +238,7 @@ func (c Config) normalize() (*settings, error) {
 	if len(problems) > 0 {
 		if c.Token != "" {
 			for i, p := range problems {
-				problems[i] = strings.ReplaceAll(p, c.Token, redacted)
+				problems[i] = scrub(p, c.Token)
 			}
 		}
 		return nil, &ConfigError{Problems: problems}

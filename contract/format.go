@@ -116,3 +116,37 @@ func curlLine(r request, insecure bool, caCert string) string {
 	b.WriteString(" " + shellQuote(r.url))
 	return b.String()
 }
+
+// scrub replaces every whole occurrence of token in s with [REDACTED]: an occurrence not
+// flanked by token characters (see isTokenChar), so that a short token never mangles the words
+// that happen to contain it while the token itself, wherever a server echoes it, goes.
+func scrub(s, token string) string {
+	if token == "" || !strings.Contains(s, token) {
+		return s
+	}
+	var b strings.Builder
+	from := 0 // s[:from] is written
+	for at := 0; ; {
+		i := strings.Index(s[at:], token)
+		if i < 0 {
+			break
+		}
+		start, end := at+i, at+i+len(token)
+		if (start == 0 || !isTokenChar(s[start-1])) && (end == len(s) || !isTokenChar(s[end])) {
+			b.WriteString(s[from:start])
+			b.WriteString(redacted)
+			from = end
+		}
+		at = start + 1
+	}
+	b.WriteString(s[from:])
+	return b.String()
+}
+
+// isTokenChar reports whether c continues a word of a bearer token: RFC 6750 token68
+// characters except '/' and '=', which also separate path segments and query values
+// (…/<token>, ?access_token=<token>), so that an echoed token is found there too.
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~' || c == '+'
+}

@@ -210,3 +210,24 @@ func TestValidateURI(t *testing.T) {
 		}
 	}
 }
+
+func TestScrub(t *testing.T) {
+	tests := []struct{ s, token, want string }{
+		{"count: t", "t", "count: [REDACTED]"},
+		{"http://x/connection/requests/?limit=20", "t", "http://x/connection/requests/?limit=20"},
+		{`{"auth":"Bearer abc123"}`, "abc123", `{"auth":"Bearer [REDACTED]"}`},
+		{"abc123abc123", "abc123", "abc123abc123"},
+		{"abc123 abc123", "abc123", "[REDACTED] [REDACTED]"},
+		{"xabc123", "abc123", "xabc123"},
+		{"abc123", "abc123", "[REDACTED]"},
+		{"?access_token=abc123&x=1", "abc123", "?access_token=[REDACTED]&x=1"},
+		{"http://elsewhere.invalid/abc123", "abc123", "http://elsewhere.invalid/[REDACTED]"},
+		{"", "abc", ""},
+		{"abc", "", "abc"},
+	}
+	for _, tt := range tests {
+		if got := scrub(tt.s, tt.token); got != tt.want {
+			t.Errorf("scrub(%q, %q) = %q, want %q", tt.s, tt.token, got, tt.want)
+		}
+	}
+}

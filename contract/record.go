@@ -63,7 +63,7 @@ func (r *Runner) Record(ctx context.Context, opts RecordOptions) (*Recorded, err
 		t := tapped{
 			tc:      tc,
 			req:     fixtures.RecordedRequest{Method: ex.req.method, Path: path, Query: query, Auth: authName(ex.req.auth)},
-			reqLine: strings.ReplaceAll(ex.req.method+" "+ex.req.url, token, redacted),
+			reqLine: scrub(ex.req.method+" "+ex.req.url, token),
 		}
 		i, known := caseIdx[tc]
 		if !known {
@@ -155,7 +155,7 @@ func (r *Runner) Record(ctx context.Context, opts RecordOptions) (*Recorded, err
 func recordedResponse(ex *exchange, token string) fixtures.RecordedResponse {
 	var resp fixtures.RecordedResponse
 	if ex.failed != "" {
-		resp.Error = strings.ReplaceAll(string(ex.failed)+": "+ex.err.Error(), token, redacted)
+		resp.Error = scrub(string(ex.failed)+": "+ex.err.Error(), token)
 		if ex.status == 0 {
 			return resp
 		}
@@ -166,12 +166,12 @@ func recordedResponse(ex *exchange, token string) fixtures.RecordedResponse {
 			if resp.Headers == nil {
 				resp.Headers = map[string]string{}
 			}
-			resp.Headers[name] = strings.ReplaceAll(strings.Join(v, ", "), token, redacted)
+			resp.Headers[name] = scrub(strings.Join(v, ", "), token)
 		}
 	}
 	body := ex.body
 	if token != "" && bytes.Contains(body, []byte(token)) {
-		body = bytes.ReplaceAll(body, []byte(token), []byte(redacted))
+		body = []byte(scrub(string(body), token))
 	}
 	switch {
 	case len(body) == 0:

@@ -156,7 +156,7 @@ func (r *Runner) run(ctx context.Context, tap func(*testCase, *exchange)) (*Repo
 		return nil, fmt.Errorf("contract run interrupted: %w", err)
 	}
 	if ex != nil && ex.unreachable {
-		rep.Unreachable = strings.ReplaceAll(ex.err.Error(), r.s.Token, redacted)
+		rep.Unreachable = scrub(ex.err.Error(), r.s.Token)
 		rep.Requests = rn.requests.Load()
 		rep.Duration = time.Since(start)
 		rn.progress.done()
@@ -479,7 +479,7 @@ func (rn *run) failure(ex *exchange, path, expected, actual, msg string) Failure
 		Curl:     curlLine(ex.req, s.Insecure, s.CACert),
 	}
 	for _, p := range []*string{&f.Request, &f.Path, &f.Expected, &f.Actual, &f.Message, &f.Curl} {
-		*p = strings.ReplaceAll(*p, s.Token, redacted)
+		*p = scrub(*p, s.Token)
 	}
 	return f
 }
