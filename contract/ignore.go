@@ -137,8 +137,10 @@ const (
 //   - [N]: array index N, a decimal without leading zeros. In shape mode the elements of
 //     an array are merged, so [N] never matches there: write [].
 //
-// A path matches a JSON value and everything inside it. Examples: results[].viewed,
-// count, results[0].from_user.avatar, **.avatar, $.next, $["weird key"][*].
+// A pattern matches whole paths from the root (count matches $.count, not
+// $.results[0].count: write **.count), and the value at a matching path is left out with
+// everything inside it. Examples: results[].viewed, count, results[0].from_user.avatar,
+// **.avatar, $.next, $["weird key"][*].
 //
 // Errors are *ignoreError values whose text gives the byte offset (from 0) of the
 // offending character and what was expected there:
