@@ -2,6 +2,7 @@ package mock
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,29 @@ func FuzzParsePrefer(f *testing.F) {
 		q, err2 := parsePrefer([]string{s})
 		if !errors.Is(err2, err) || !cmp.Equal(p, q, cmp.AllowUnexported(prefs{})) {
 			t.Fatal("second parse differs")
+		}
+		// The first instance of a preference wins (RFC 7240 §2): a repeated line, or the same
+		// preferences again after a comma, change nothing.
+		for _, lines := range [][]string{{s, s}, {s + "," + s}} {
+			r, err := parsePrefer(lines)
+			if err != nil || !cmp.Equal(p, r, cmp.AllowUnexported(prefs{})) {
+				t.Fatalf("%q: %+v, %v; want %+v", lines, r, err, p)
+			}
+		}
+		// Preference-Applied names each honoured preference once, as name=value.
+		seen := map[string]bool{}
+		for _, a := range p.applied {
+			name, _, ok := strings.Cut(a, "=")
+			if !ok || seen[name] || !slices.Contains([]string{"scenario", "code", "delay", "fault"}, name) {
+				t.Fatalf("applied %q", p.applied)
+			}
+			seen[name] = true
+		}
+		if p.drip != 0 && (p.drip < 0 || p.drip > maxPreferDelay || p.dripSize < 1 || p.dripSize > 1<<20) {
+			t.Fatalf("drip %v of %d bytes", p.drip, p.dripSize)
+		}
+		if p.scenario == "" && seen["scenario"] {
+			t.Fatalf("scenario applied without a name: %q", p.applied)
 		}
 	})
 }
