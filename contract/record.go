@@ -86,8 +86,8 @@ func (r *Runner) Record(ctx context.Context, opts RecordOptions) (*Recorded, err
 	for _, res := range rep.Results {
 		for _, f := range res.Failures {
 			msg := string(res.Check) + ": " + f.Message
-			if f.Path != "" {
-				msg = string(res.Check) + ": " + f.Path + ": " + f.Message
+			if f.Path != "" && f.Path != "status" {
+				msg += " (at " + f.Path + ")"
 			}
 			problems[f.Request] = appendUnique(problems[f.Request], msg)
 		}

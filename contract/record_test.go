@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -354,6 +355,64 @@ func dropTags(v any) {
 	case []any:
 		for _, x := range v {
 			dropTags(x)
+		}
+	}
+}
+
+// An answer that breaks the contract is recorded anyway, flagged in the index with the
+// problem; a body that is not JSON is kept as text.
+func TestRecordFlagsBrokenAnswers(t *testing.T) {
+	t.Parallel()
+	f := &fake{before: func(w http.ResponseWriter, r *http.Request) bool {
+		switch r.URL.RawQuery {
+		case "limit=1":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"count":"many","next":null,"previous":null,"results":[]}`))
+			return true
+		case "limit=100":
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte("<html>bad gateway</html>"))
+			return true
+		}
+		return false
+	}}
+	dir, rec := record(t, f.server(t).URL, contract.Config{Token: fakeToken}, contract.RecordOptions{})
+	loaded, err := fixtures.LoadRecording(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byQuery := map[string]int{}
+	for i, en := range loaded.Entries {
+		byQuery[en.Query] = i
+	}
+	tests := []struct {
+		query, problem string
+		status         int
+	}{
+		{"limit=1", "schema: ", 200},
+		{"limit=100", "server-error: ", 502},
+	}
+	for _, tt := range tests {
+		i, ok := byQuery[tt.query]
+		if !ok {
+			t.Fatalf("no exchange recorded for %q", tt.query)
+		}
+		en, ex := loaded.Entries[i], loaded.Exchanges[i]
+		if en.Status != tt.status || !strings.Contains(strings.Join(en.Problems, "\n"), tt.problem) {
+			t.Errorf("%s: status %d, problems %q; want %d and a %q problem", tt.query, en.Status, en.Problems, tt.status, tt.problem)
+		}
+		joined := strings.Join(rec.Flagged, "\n")
+		if !strings.Contains(joined, en.File+": "+tt.problem) {
+			t.Errorf("Flagged lacks %s: %s…:\n%s", en.File, tt.problem, joined)
+		}
+		if tt.status == 502 && (ex.Response.BodyText == nil || *ex.Response.BodyText != "<html>bad gateway</html>" || ex.Response.Headers["Content-Type"] != "text/html") {
+			t.Errorf("the non-JSON answer is not kept as text: %+v", ex.Response)
+		}
+	}
+	for _, en := range loaded.Entries {
+		if en.Case == "getUserConnectionRequests/default-page" && len(en.Problems) != 0 {
+			t.Errorf("the default page is flagged: %q", en.Problems)
 		}
 	}
 }
