@@ -55,6 +55,9 @@ func (s *settings) normalizeBaseline(bad func(field, rule string, got any)) {
 			u.Path = strings.TrimSuffix(u.Path, "/")
 			u.RawPath = ""
 			s.baseURL = u
+			if c.BaselineToken == "" && s.target != nil && origin(u) != origin(s.target) {
+				bad("BaselineToken", "required for a baseline on another host than Target (Token is never sent to a host it was not given for; repeat it here to send it)", quoteRedacted(c.Baseline))
+			}
 		}
 		if strings.ContainsFunc(c.BaselineToken, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			bad("BaselineToken", "must not contain spaces or control characters", fmt.Sprintf("%d characters", len(c.BaselineToken)))

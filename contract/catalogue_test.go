@@ -252,7 +252,7 @@ func breaks(otherURL, cleanURL string) []struct {
 			it.ID, it.FromUser.ID = 999_999, 9999
 			p.Results[0] = it
 		})}},
-		{name: "a username differs from the baseline's", check: contract.CheckBaselineDiff, cfg: contract.Config{Baseline: cleanURL},
+		{name: "a username differs from the baseline's", check: contract.CheckBaselineDiff, cfg: contract.Config{Baseline: cleanURL, BaselineToken: fakeToken},
 			f: &fake{page: onPage(20, 20, func(p *fakePage) { p.Results[3].FromUser.Username = "renamed" })}},
 		{name: "limit without offset starts at 1", check: contract.CheckPagePreviousItems, f: &fake{page: func(r *http.Request, p *fakePage) {
 			if p.path == "seed" && queryIs(r, "limit=20") {

@@ -194,7 +194,7 @@ func TestBaselineLiveModes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
-			rep := runAgainst(t, a.URL, contract.Config{Token: secretToken, Baseline: b.URL, Diff: tt.mode})
+			rep := runAgainst(t, a.URL, contract.Config{Token: secretToken, Baseline: b.URL, BaselineToken: secretToken, Diff: tt.mode})
 			fails := baselineFailures(rep)
 			if got := len(fails) > 0; got != tt.wantDiff {
 				t.Errorf("differences: %v, want %v\n%s", got, tt.wantDiff, textOf(t, rep))
@@ -317,6 +317,7 @@ func TestBaselineConfigErrors(t *testing.T) {
 	}{
 		{"corrupt recording", contract.Config{Baseline: dir}, []string{"Baseline: cannot load the recording", "index.json", "invalid JSON"}},
 		{"missing directory", contract.Config{Baseline: filepath.Join(dir, "nope")}, []string{"Baseline: must be an http(s) URL or a recording directory"}},
+		{"another host without its token", contract.Config{Baseline: "http://baseline.invalid"}, []string{"BaselineToken: required for a baseline on another host than Target"}},
 		{"bad diff mode", contract.Config{Baseline: src.URL, Diff: "fuzzy"}, []string{"Diff:", `"fuzzy"`}},
 		{"bad ignore path", contract.Config{Baseline: src.URL, Ignore: []string{"results[.x"}}, []string{"Ignore:", "results[.x"}},
 		{"ignore without baseline", contract.Config{Ignore: []string{"count"}}, []string{"Baseline: required by Diff, Ignore and BaselineToken"}},

@@ -63,7 +63,7 @@ func (f *contractFlags) registerTarget(fs *flag.FlagSet) {
 // registerBaseline adds the baseline diff flags.
 func (f *contractFlags) registerBaseline(fs *flag.FlagSet) {
 	fs.StringVar(&f.baseline, "baseline", "", "another deployment's base `URL`, or a recording directory: every answer is diffed with its answer (check baseline-diff)")
-	fs.StringVar(&f.baselineToken, "baseline-token", "", "bearer `token` for a --baseline URL (default: --token, which is then sent to that host too)")
+	fs.StringVar(&f.baselineToken, "baseline-token", "", "bearer `token` for a --baseline URL; required when its host is not --target's (--token is never sent to another host)")
 	fs.StringVar(&f.diff, "diff", "exact", "baseline comparison `mode`: exact (values) or shape (keys, types, nullability)")
 	fs.Var(&f.ignore, "ignore", "body `path` left out of the baseline diff, e.g. 'results[].viewed' (repeatable; comma-separated in CONNREQ_IGNORE)")
 }
