@@ -2,6 +2,7 @@ package mock
 
 import (
 	"net/http"
+	"runtime"
 
 	"github.com/gorilla/mux"
 )
@@ -11,8 +12,11 @@ const adminPrefix = "/__connreq"
 
 // registerAdmin adds /__connreq/health, /scenarios, /requests and /openapi.yaml.
 func (s *Server) registerAdmin(r *mux.Router) {
-	health, _ := marshalCompact(map[string]any{"status": "ok", "strict": s.cfg.Strict, "friendship": !s.cfg.NoFriendship})
 	r.Handle("/health", getOnly(func(w http.ResponseWriter, _ *http.Request) {
+		// goroutines lets a test (or an operator) see that clients that went away left
+		// nothing running behind them.
+		health, _ := marshalCompact(map[string]any{"status": "ok", "strict": s.cfg.Strict, "friendship": !s.cfg.NoFriendship,
+			"goroutines": runtime.NumGoroutine()})
 		writeJSON(w, http.StatusOK, health)
 	}))
 	r.Handle("/scenarios", getOnly(s.serveScenarios))

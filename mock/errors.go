@@ -41,6 +41,7 @@ const (
 	detailCORSForbidden    = "CORS: this origin is not allowed by --cors-origin."
 	detailTooManyFields    = "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS."
 	detailHeaderTooLarge   = "Request header fields too large."
+	detailURITooLong       = "Request-URI too long."
 )
 
 func errNotAuthenticated() *apiError { return &apiError{status: 401, detail: detailNotAuthenticated} }
@@ -51,6 +52,7 @@ func errNotFound() *apiError         { return &apiError{status: 404, detail: det
 func errServer() *apiError           { return &apiError{status: 500, detail: detailServerError} }
 func errTooManyFields() *apiError    { return &apiError{status: 400, detail: detailTooManyFields} }
 func errHeaderTooLarge() *apiError   { return &apiError{status: 431, detail: detailHeaderTooLarge} }
+func errURITooLong() *apiError       { return &apiError{status: 414, detail: detailURITooLong} }
 
 func errMethodNotAllowed(method, allow string) *apiError {
 	return &apiError{status: 405, detail: "Method \"" + method + "\" not allowed.", allow: allow}

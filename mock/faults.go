@@ -30,7 +30,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, a answer, f fix
 	if sw, ok := w.(*statusWriter); ok {
 		sw.fault = strings.Join(f.Names(), ",")
 	}
-	if d := delayOf(f, jitterKey, r); d > 0 && !sleep(r.Context(), d) {
+	if d := delayOf(f, jitterKey, r); d > 0 && !waitToWrite(r.Context(), w, d) {
 		return
 	}
 	if f.Reset {
@@ -64,7 +64,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, a answer, f fix
 	}
 	step := max(f.DripBytes, 1)
 	for len(body) > 0 {
-		if !sleep(r.Context(), f.Drip) {
+		if !waitToWrite(r.Context(), w, f.Drip) {
 			return
 		}
 		n := min(step, len(body))
@@ -117,6 +117,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// waitToWrite waits d as sleep does, then gives the answer a fresh write deadline: the
+// server's WriteTimeout (60 s) runs from the end of the request, so without this a delay or
+// drip the client asked for (up to 5 minutes) would end in a connection closed unanswered.
+func waitToWrite(ctx context.Context, w http.ResponseWriter, d time.Duration) bool {
+	if !sleep(ctx, d) {
+		return false
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))
+	return true
 }
 
 // resetConn takes the connection and closes it with a TCP reset. Where the connection

@@ -85,11 +85,17 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// headerLimit answers 431 JSON when the request's header fields exceed maxHeaderBytes.
+// headerLimit answers 414 JSON when the request target alone exceeds maxHeaderBytes (as
+// nginx in front of production does), and 431 JSON when the request's header fields do.
 // net/http's own limit (set higher, in Serve) only writes plain text, so the documented
 // JSON answer is given here for everything up to that hard limit.
 func (s *Server) headerLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.RequestURI) > maxHeaderBytes {
+			w.Header().Set("Connection", "close")
+			writeError(w, errURITooLong())
+			return
+		}
 		size := len(r.Method) + len(r.RequestURI) + len(r.Host)
 		for k, vs := range r.Header {
 			for _, v := range vs {
@@ -104,6 +110,10 @@ func (s *Server) headerLimit(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// maxLoggedField caps the path and query kept by the access log and the journal: a request
+// target may be up to net/http's 2 MiB header limit, and the journal holds a thousand of them.
+const maxLoggedField = 1 << 10
 
 // observe writes one slog line per request and records it in the journal; the
 // Authorization header is never logged or recorded.
@@ -124,15 +134,18 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		defer func() {
 			// Deferred, so an aborted request (a reset, a panic) is recorded too.
 			dur := time.Since(start)
+			method := truncate(r.Method, maxLoggedField)
+			path := truncate(r.URL.Path, maxLoggedField)
+			query := truncate(r.URL.RawQuery, maxLoggedField)
 			if journal {
-				s.journal.add(journalRecord{at: s.cfg.Clock(), method: r.Method, path: r.URL.Path, query: r.URL.RawQuery,
+				s.journal.add(journalRecord{at: s.cfg.Clock(), method: method, path: path, query: query,
 					status: sw.status, dur: dur, scenario: sw.scenario, faults: sw.fault})
 			}
 			if logging {
 				s.cfg.Logger.LogAttrs(r.Context(), logLevelAccess, "request",
-					slog.String("method", r.Method),
-					slog.String("path", r.URL.Path),
-					slog.String("query", redactQuery(r.URL.RawQuery)),
+					slog.String("method", method),
+					slog.String("path", path),
+					slog.String("query", redactQuery(query)),
 					slog.Int("status", sw.status),
 					slog.Int64("bytes", sw.bytes),
 					slog.Duration("duration", dur),

@@ -104,8 +104,13 @@ func classify(op *openapi3.Operation) (routeKind, []byte, error) {
 // newRouter registers the admin area, every spec route, the slash-less redirects,
 // and the JSON 404 for everything else.
 func (s *Server) newRouter() http.Handler {
-	r := mux.NewRouter()
-	s.registerAdmin(r.PathPrefix(adminPrefix).Subrouter())
+	// SkipClean: Django resolves the path as sent, so "//api/v2//…", "/a/../b" and an
+	// authority-form CONNECT are 404s there. gorilla/mux would instead 301 them to a cleaned
+	// path (bodiless, and "//host/" — a protocol-relative redirect — for CONNECT host:port).
+	r := mux.NewRouter().SkipClean(true)
+	if !s.cfg.NoAdmin {
+		s.registerAdmin(r.PathPrefix(adminPrefix).Subrouter())
+	}
 	for _, rt := range s.routes {
 		r.Handle(rt.path, s.routeHandler(rt))
 		if slashless := strings.TrimSuffix(rt.path, "/"); slashless != rt.path && slashless != "" {
@@ -151,13 +156,17 @@ func (s *Server) serveOptions(w http.ResponseWriter, rt *route) {
 	if get, ok := rt.ops[http.MethodGet]; ok && get.Operation.Summary != "" {
 		name = get.Operation.Summary
 	}
-	body, _ := marshalCompact(map[string]any{
+	meta := map[string]any{
 		"name":     name,
 		"renders":  []string{"application/json"},
 		"parses":   []string{"application/json"},
 		"allow":    rt.allow,
 		"spec_url": adminPrefix + "/openapi.yaml",
-	})
+	}
+	if s.cfg.NoAdmin {
+		delete(meta, "spec_url") // not served
+	}
+	body, _ := marshalCompact(meta)
 	h := w.Header()
 	h.Set("Allow", rt.allow)
 	writeJSON(w, http.StatusOK, body)

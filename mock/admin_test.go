@@ -1,0 +1,81 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/connreq/connreq/mock"
+)
+
+// TestNoAdmin checks that Config.NoAdmin leaves every /__connreq/ path unregistered: each
+// answers the JSON 404 of an unknown path, whatever the method, while the API is untouched.
+// The same requests against a default server prove each row can fail.
+func TestNoAdmin(t *testing.T) {
+	t.Parallel()
+	on := newTestServer(t, mock.Config{})
+	off := newTestServer(t, mock.Config{NoAdmin: true})
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		wantOn int // status with the admin area on
+	}{
+		{name: "health", method: http.MethodGet, path: "/__connreq/health", wantOn: 200},
+		{name: "health head", method: http.MethodHead, path: "/__connreq/health", wantOn: 200},
+		{name: "health post", method: http.MethodPost, path: "/__connreq/health", wantOn: 405},
+		{name: "scenarios", method: http.MethodGet, path: "/__connreq/scenarios", wantOn: 200},
+		{name: "journal", method: http.MethodGet, path: "/__connreq/requests", wantOn: 200},
+		{name: "journal delete", method: http.MethodDelete, path: "/__connreq/requests", wantOn: 204},
+		{name: "spec", method: http.MethodGet, path: "/__connreq/openapi.yaml", wantOn: 200},
+		{name: "unknown admin path", method: http.MethodGet, path: "/__connreq/nothing", wantOn: 404},
+		{name: "prefix with slash", method: http.MethodGet, path: "/__connreq/", wantOn: 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := do(t, on, tc.method, tc.path, nil); got.status != tc.wantOn {
+				t.Errorf("admin on: status %d, want %d", got.status, tc.wantOn)
+			}
+			got := do(t, off, tc.method, tc.path, nil)
+			if got.status != http.StatusNotFound {
+				t.Fatalf("NoAdmin: status %d, want 404; body %s", got.status, got.body)
+			}
+			if ct := got.header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("NoAdmin: Content-Type %q, want application/json", ct)
+			}
+			if tc.method != http.MethodHead {
+				if d := detail(t, got.body); d != "Not found." {
+					t.Errorf("NoAdmin: detail %q, want %q", d, "Not found.")
+				}
+			}
+		})
+	}
+
+	t.Run("API still served", func(t *testing.T) {
+		t.Parallel()
+		got := do(t, off, http.MethodGet, seedPath+"?limit=2", auth())
+		if got.status != 200 {
+			t.Fatalf("status %d: %s", got.status, got.body)
+		}
+		if p := decodePage(t, got.body); len(p.Results) != 2 {
+			t.Errorf("%d results, want 2", len(p.Results))
+		}
+	})
+	t.Run("OPTIONS metadata names no unserved spec", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []struct {
+			ts   *httptestServer
+			want bool
+		}{{on, true}, {off, false}} {
+			got := do(t, c.ts, http.MethodOptions, seedPath, nil)
+			var meta map[string]any
+			if err := json.Unmarshal(got.body, &meta); err != nil {
+				t.Fatalf("OPTIONS body: %v: %s", err, got.body)
+			}
+			if _, has := meta["spec_url"]; has != c.want {
+				t.Errorf("spec_url present %v, want %v: %s", has, c.want, got.body)
+			}
+		}
+	})
+}
