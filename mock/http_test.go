@@ -218,6 +218,34 @@ func TestLinksUseHostAndPublicURL(t *testing.T) {
 	}
 }
 
+// Links and the slash redirect carry the path as Django's escape_uri_path writes it: the
+// decoded path re-escaped, so %31 is 1 and %7E is ~, whatever escapes the request used.
+func TestPathsEscapedLikeDjango(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, mock.Config{})
+	tests := []struct {
+		path, wantNext string
+	}{
+		{"/api/v2/user/%31/connection/requests/?limit=1", "http://x.test/api/v2/user/1/connection/requests/?limit=1&offset=1"},
+		{"/api/v2/user/1/connection%2Frequests/?limit=1", "http://x.test/api/v2/user/1/connection/requests/?limit=1&offset=1"},
+		{"/api/v2/%75ser/1/connection/requests/?limit=1", "http://x.test/api/v2/user/1/connection/requests/?limit=1&offset=1"},
+	}
+	for _, tt := range tests {
+		a := do(t, ts, "GET", tt.path, map[string]string{"Authorization": bearer, "Host": "x.test"})
+		if a.status != 200 {
+			t.Errorf("%s: status %d", tt.path, a.status)
+			continue
+		}
+		if p := decodePage(t, a.body); p.Next == nil || *p.Next != tt.wantNext {
+			t.Errorf("%s: next = %v, want %s", tt.path, deref(p.Next), tt.wantNext)
+		}
+	}
+	a := do(t, ts, "GET", "/api/v2/user/%31/connection/requests?limit=1", auth())
+	if loc := a.header.Get("Location"); a.status != 301 || loc != "/api/v2/user/1/connection/requests/?limit=1" {
+		t.Errorf("slash redirect: %d to %q", a.status, loc)
+	}
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return "<null>"

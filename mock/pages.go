@@ -224,9 +224,37 @@ func parseUserID(raw string) (int64, bool) {
 // baseURL is scheme://host/path of the request (Django's build_absolute_uri without
 // the query), or the configured public URL plus the path.
 func (s *Server) baseURL(r *http.Request) string {
-	path := r.URL.EscapedPath()
+	return s.origin(r) + djangoPath(r.URL.Path)
+}
+
+// djangoPath escapes a decoded request path as Django's escape_uri_path does before it
+// goes into a link or a redirect: /user/%31/ is written /user/1/, %2F as /.
+func djangoPath(path string) string {
+	const hex = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/:@&+$,-_.!~*'()", c) >= 0 {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(path)+8), path[:i]...)
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	if b == nil {
+		return path
+	}
+	return string(b)
+}
+
+// origin is scheme://host of the request, or the configured public URL (with its prefix).
+func (s *Server) origin(r *http.Request) string {
 	if s.cfg.PublicURL != "" {
-		return s.cfg.PublicURL + path
+		return s.cfg.PublicURL
 	}
 	scheme := "http"
 	if r.TLS != nil {
@@ -241,7 +269,7 @@ func (s *Server) baseURL(r *http.Request) string {
 			host = "localhost"
 		}
 	}
-	return scheme + "://" + host + path
+	return scheme + "://" + host
 }
 
 // maxPooledBuf keeps oversized page buffers (huge limits) from being pooled forever.

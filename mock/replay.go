@@ -248,7 +248,7 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 	}
 	body := rp.body
 	if rp.pieces != nil {
-		body = rp.bodyFor(s.linkHost(r))
+		body = rp.bodyFor(s.origin(r))
 	}
 	if f := p.faults(); !f.IsZero() {
 		s.deliver(w, r, answer{status: rp.status, body: body}, f, "replay", nil)
@@ -294,12 +294,6 @@ func (rp *replayed) bodyFor(host string) []byte {
 	}
 	rp.built.Store(&builtBody{host: host, body: b})
 	return b
-}
-
-// linkHost is scheme://host of the request (or the public URL), where replayed links point.
-func (s *Server) linkHost(r *http.Request) string {
-	full := s.baseURL(r)
-	return strings.TrimSuffix(full, r.URL.EscapedPath())
 }
 
 // appendJSONLink appends a link as a JSON string, without HTML escaping.

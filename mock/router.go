@@ -126,7 +126,7 @@ func (s *Server) newRouter() http.Handler {
 // appendSlash answers like Django's CommonMiddleware with APPEND_SLASH: 301 to the
 // slash URL, query kept.
 func appendSlash(w http.ResponseWriter, r *http.Request) {
-	loc := r.URL.EscapedPath() + "/"
+	loc := djangoPath(r.URL.Path) + "/"
 	if r.URL.RawQuery != "" {
 		loc += "?" + r.URL.RawQuery
 	}

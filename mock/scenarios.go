@@ -82,8 +82,7 @@ type scenarioInfo struct {
 
 // serveScenarios lists the scenarios with an example URL on this server.
 func (s *Server) serveScenarios(w http.ResponseWriter, r *http.Request) {
-	base := s.baseURL(r)
-	base = strings.TrimSuffix(base, r.URL.EscapedPath())
+	base := s.origin(r)
 	list := []scenarioInfo{}
 	for _, sc := range s.scenarios.Load().cat.All() {
 		info := scenarioInfo{
