@@ -33,6 +33,8 @@ type replaySet struct {
 type replayed struct {
 	status  int
 	headers map[string]string // Content-Type, WWW-Authenticate, Allow as recorded
+	header  http.Header       // the same, with Vary, ready to copy (values never mutated)
+	length  []string          // Content-Length of body (static bodies)
 	body    []byte            // the whole body when it has no link to rewrite
 	pieces  [][]byte          // else: pieces[0] link[0] pieces[1] ... pieces[n]
 	links   []string          // path+query of each link, the recorded base removed
@@ -42,8 +44,9 @@ type replayed struct {
 
 // builtBody is a replayed body with its links on one host.
 type builtBody struct {
-	host string
-	body []byte
+	host   string
+	body   []byte
+	length []string // Content-Length
 }
 
 // newReplaySet indexes rec by the key each request gets under the mock's routes: the
@@ -113,8 +116,28 @@ func (s *Server) routeOf(path string) *route {
 	return nil
 }
 
-// prepareReplay splits a recorded body around its top-level next and previous links.
+// prepareReplay readies one recorded answer: its headers and its body, split around its
+// top-level next and previous links.
 func prepareReplay(ex *fixtures.Exchange, base string) (*replayed, error) {
+	rp, err := prepareBody(ex, base)
+	if err != nil {
+		return nil, err
+	}
+	rp.header = http.Header{}
+	for k, v := range rp.headers {
+		rp.header[k] = []string{v}
+	}
+	if _, ok := rp.headers["Content-Type"]; ok {
+		rp.header["Vary"] = []string{"Accept"}
+	}
+	if rp.pieces == nil {
+		rp.length = []string{strconv.Itoa(len(rp.body))}
+	}
+	return rp, nil
+}
+
+// prepareBody splits a recorded body around its top-level next and previous links.
+func prepareBody(ex *fixtures.Exchange, base string) (*replayed, error) {
 	rs := ex.Response
 	rp := &replayed{status: rs.Status, headers: map[string]string{}}
 	for k, v := range rs.Headers {
@@ -246,22 +269,23 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 	if sw, ok := w.(*statusWriter); ok {
 		sw.scenario = "replay"
 	}
-	body := rp.body
+	body, length := rp.body, rp.length
 	if rp.pieces != nil {
-		body = rp.bodyFor(s.origin(r))
+		bb := rp.bodyFor(s.origin(r))
+		body, length = bb.body, bb.length
 	}
 	if f := p.faults(); !f.IsZero() {
 		s.deliver(w, r, answer{status: rp.status, body: body}, f, "replay", nil)
 		return true
 	}
 	h := w.Header()
-	for k, v := range rp.headers {
-		h[k] = []string{v}
+	for k, v := range rp.header {
+		h[k] = v
 	}
-	if _, ok := rp.headers["Content-Type"]; ok {
-		h["Vary"] = []string{"Accept"}
+	if length == nil {
+		length = []string{strconv.Itoa(len(body))}
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Content-Length"] = length
 	w.WriteHeader(rp.status)
 	_, _ = w.Write(body)
 	return true
@@ -281,9 +305,9 @@ func (set *replaySet) lookupRaw(r *http.Request) *replayed {
 }
 
 // bodyFor is the body with its links on host; the last host's body is kept.
-func (rp *replayed) bodyFor(host string) []byte {
+func (rp *replayed) bodyFor(host string) *builtBody {
 	if bb := rp.built.Load(); bb != nil && bb.host == host {
-		return bb.body
+		return bb
 	}
 	b := make([]byte, 0, sumLen(rp.pieces)+len(rp.links)*(len(host)+64))
 	for i, piece := range rp.pieces {
@@ -292,8 +316,9 @@ func (rp *replayed) bodyFor(host string) []byte {
 			b = appendJSONLink(b, host+rp.links[i])
 		}
 	}
-	rp.built.Store(&builtBody{host: host, body: b})
-	return b
+	bb := &builtBody{host: host, body: b, length: []string{strconv.Itoa(len(b))}}
+	rp.built.Store(bb)
+	return bb
 }
 
 // appendJSONLink appends a link as a JSON string, without HTML escaping.
