@@ -30,6 +30,9 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 	vars := mux.Vars(r)
 	who, aerr := s.validate(r, op, q, vars)
 	if aerr != nil {
+		if aerr.status == http.StatusUnauthorized && s.replay != nil && s.serveRefusal(w, r, rt) {
+			return
+		}
 		writeError(w, aerr)
 		return
 	}

@@ -22,7 +22,11 @@ const (
 
 // replaySet is a recording ready to serve: answers by request key.
 type replaySet struct {
-	byKey    map[string]*replayed
+	byKey map[string]*replayed
+	// refusals are the recorded 401s of requests without valid credentials, by
+	// "auth-class key" (none, wrong-scheme, bad-token): served when the mock's own
+	// authentication refuses a request of that class.
+	refusals map[string]*replayed
 	byRaw    map[string]*replayed // "GET path?query" exactly as recorded: the fast path
 	keys     []string             // sorted, for "closest" hints
 	generate bool                 // fall back to generated data
@@ -53,7 +57,7 @@ type builtBody struct {
 // recorded answers to authenticated (or unsecured) requests, first one per key. Every
 // problem (an exchange no route serves) is reported at once; nothing is half-loaded.
 func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replaySet, error) {
-	set := &replaySet{byKey: map[string]*replayed{}, byRaw: map[string]*replayed{}}
+	set := &replaySet{byKey: map[string]*replayed{}, byRaw: map[string]*replayed{}, refusals: map[string]*replayed{}}
 	switch fallback {
 	case "", ReplayFallback404:
 	case ReplayFallbackGenerate:
@@ -69,8 +73,8 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 	var problems []string
 	for i, en := range rec.Entries {
 		ex := &rec.Exchanges[i]
-		if !ex.Answered() || (en.Auth != fixtures.AuthBearer && en.Status == http.StatusUnauthorized) {
-			continue // no answer, or a refusal the mock's own auth gives
+		if !ex.Answered() {
+			continue
 		}
 		rt := s.routeOf(en.Path)
 		if rt == nil {
@@ -82,6 +86,18 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 			pager = &s.pager
 		}
 		key := fixtures.RequestKey(en.Method, en.Path, en.Query, pager)
+		if en.Auth != fixtures.AuthBearer && en.Status == http.StatusUnauthorized {
+			// A refusal: the mock's own authentication decides, the recording says how.
+			if _, dup := set.refusals[en.Auth+" "+key]; !dup {
+				rp, err := prepareReplay(ex, base)
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("%s: %v", en.File, err))
+					continue
+				}
+				set.refusals[en.Auth+" "+key] = rp
+			}
+			continue
+		}
 		if _, dup := set.byKey[key]; dup {
 			continue
 		}
@@ -266,6 +282,40 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 		writeError(w, errStatus(http.StatusNotFound, detail))
 		return true
 	}
+	s.writeReplayed(w, r, rp, p)
+	return true
+}
+
+// serveRefusal answers a request the mock's authentication refused with the recorded 401
+// of its kind (no credentials, another scheme, a bad token), when the recording has one.
+func (s *Server) serveRefusal(w http.ResponseWriter, r *http.Request, rt *route) bool {
+	var pager *fixtures.Pager
+	if rt.kind != kindExample {
+		pager = &s.pager
+	}
+	key := authClass(r.Header.Get("Authorization")) + " " + fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, pager)
+	rp := s.replay.refusals[key]
+	if rp == nil {
+		return false
+	}
+	s.writeReplayed(w, r, rp, &prefs{})
+	return true
+}
+
+// authClass names the credentials of an Authorization header as a recording does.
+func authClass(header string) string {
+	f := strings.Fields(header)
+	switch {
+	case len(f) == 0:
+		return fixtures.AuthNone
+	case f[0] != "Bearer":
+		return fixtures.AuthWrongScheme
+	}
+	return fixtures.AuthBadToken
+}
+
+// writeReplayed writes a recorded answer, links on the mock, with the faults p asks for.
+func (s *Server) writeReplayed(w http.ResponseWriter, r *http.Request, rp *replayed, p *prefs) {
 	if sw, ok := w.(*statusWriter); ok {
 		sw.scenario = "replay"
 	}
@@ -276,7 +326,7 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 	}
 	if f := p.faults(); !f.IsZero() {
 		s.deliver(w, r, answer{status: rp.status, body: body}, f, "replay", nil)
-		return true
+		return
 	}
 	h := w.Header()
 	for k, v := range rp.header {
@@ -288,7 +338,6 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 	h["Content-Length"] = length
 	w.WriteHeader(rp.status)
 	_, _ = w.Write(body)
-	return true
 }
 
 // lookupRaw finds a request sent exactly as recorded (the links a replay serves are), without

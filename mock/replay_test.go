@@ -162,3 +162,42 @@ func TestReplayRejectsRecordings(t *testing.T) {
 		})
 	}
 }
+
+// A request the mock's authentication refuses gets the recorded 401 of its kind (a real
+// simplejwt deployment adds code and messages to DRF's detail), else the mock's own.
+func TestReplayRecordedRefusals(t *testing.T) {
+	t.Parallel()
+	rec := recordFrom(t, "http://x", seedPath)
+	refusal := func(auth, body string) {
+		rec.Entries = append(rec.Entries, fixtures.IndexEntry{File: fixtures.ExchangeFile(len(rec.Entries)+1, auth), Case: "op/" + auth,
+			Method: "GET", Path: seedPath, Auth: auth, Status: 401})
+		rec.Exchanges = append(rec.Exchanges, fixtures.Exchange{
+			Request: fixtures.RecordedRequest{Method: "GET", Path: seedPath, Auth: auth},
+			Response: fixtures.RecordedResponse{Status: 401, Body: []byte(body),
+				Headers: map[string]string{"Content-Type": "application/json", "WWW-Authenticate": `Bearer realm="api"`}},
+		})
+	}
+	refusal(fixtures.AuthBadToken, `{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken"}]}`)
+	refusal(fixtures.AuthNone, `{"detail":"Authentication credentials were not provided.","recorded":true}`)
+	ts := newTestServer(t, mock.Config{Replay: rec})
+	tests := []struct {
+		name, auth, want string
+	}{
+		{"bad token: recorded", "Bearer bad!token", `"code":"token_not_valid"`},
+		{"no header: recorded", "", `"recorded":true`},
+		{"other scheme: none recorded, the mock's own", "Basic abc", `{"detail":"Authentication credentials were not provided."}`},
+	}
+	for _, tt := range tests {
+		h := map[string]string{}
+		if tt.auth != "" {
+			h["Authorization"] = tt.auth
+		}
+		a := do(t, ts, "GET", seedPath, h)
+		if a.status != 401 || !strings.Contains(string(a.body), tt.want) || a.header.Get("WWW-Authenticate") != `Bearer realm="api"` {
+			t.Errorf("%s: %d %s (WWW-Authenticate %q), want 401 with %s", tt.name, a.status, a.body, a.header.Get("WWW-Authenticate"), tt.want)
+		}
+	}
+	if a := do(t, ts, "GET", seedPath, auth()); a.status != 200 {
+		t.Errorf("a good token: %d", a.status)
+	}
+}

@@ -93,7 +93,7 @@ func TestRecordReplayBadInput(t *testing.T) {
 		{"serve a missing recording", []string{"serve", "--replay", filepath.Join(corrupt, "nope")}, 2, "cannot read recording"},
 		{"serve a bad fallback", []string{"serve", "--replay-fallback", "maybe"}, 2, `--replay-fallback: must be 404 or generate (got "maybe")`},
 		{"contract with a corrupt baseline", []string{"contract", "--target", target, "--token", contractToken, "--user", "42", "--baseline", corrupt}, 2, "exchanges/0001-x.json"},
-		{"contract --ignore without baseline", []string{"contract", "--target", target, "--token", contractToken, "--user", "42", "--ignore", "count"}, 2, "need --baseline"},
+		{"contract --ignore without baseline", []string{"contract", "--target", target, "--token", contractToken, "--user", "42", "--ignore", "count"}, 2, "--diff and --ignore need --baseline"},
 		{"contract bad ignore path", []string{"contract", "--target", target, "--token", contractToken, "--user", "42", "--baseline", target, "--ignore", "results[x"}, 2, "results[x"},
 	}
 	for _, tt := range tests {
