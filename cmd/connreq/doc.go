@@ -4,7 +4,9 @@
 // Usage:
 //
 //	connreq serve    [--addr 127.0.0.1:4010] [--strict] [--seed N] [--tokens FILE] ...
-//	connreq contract --target URL --token TOKEN --user ID [--junit FILE] [--json FILE] ...
+//	connreq contract --target URL --token TOKEN --user ID [--junit FILE] [--json FILE] [--baseline URL|DIR] ...
+//	connreq record   --target URL --token TOKEN --user ID --out DIR [--anonymize]
+//	connreq serve    --replay DIR [--replay-fallback 404|generate]
 //	connreq lint     [--spec FILE]
 //	connreq version
 //
@@ -13,10 +15,10 @@
 //
 // Exit codes:
 //
-//	0  success (contract: every check passed)
+//	0  success (contract: every check passed; record: recorded)
 //	1  contract: at least one check failed
 //	2  usage, spec or configuration error
-//	3  contract: the target cannot be reached
+//	3  contract, record: the target cannot be reached
 //
 // The newcomer's two commands (README): "go run ./cmd/connreq serve" and
 // "go test -race ./...".
