@@ -1,7 +1,10 @@
 package mock_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -200,4 +203,72 @@ func TestReplayRecordedRefusals(t *testing.T) {
 	if a := do(t, ts, "GET", seedPath, auth()); a.status != 200 {
 		t.Errorf("a good token: %d", a.status)
 	}
+}
+
+// FuzzReplay sends arbitrary ids, queries and Authorization values to a replaying mock:
+// never a 5xx or a panic, always JSON with its Content-Type, the same bytes twice, and a
+// request the recording holds (however its query is written) gets the recorded page.
+func FuzzReplay(f *testing.F) {
+	for _, seed := range []struct{ id, query, auth string }{
+		{"1", "limit=20&offset=20", "Bearer t"},
+		{"1", "offset=20&limit=20&limit=20", "Bearer t"},
+		{"1", "", ""},
+		{"1", "limit=abc&offset=%ff", "Bearer bad!"},
+		{"0", "offset=99999999999999999999999", "Basic x"},
+		{"%31", "limit=20\x00", "Bearer a.b.c"},
+	} {
+		f.Add(seed.id, seed.query, seed.auth)
+	}
+	src, err := mock.New(mustDocF(f), mock.Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	rec := &fixtures.Recording{Target: "http://prod.test"}
+	for i, q := range []string{"", "limit=20&offset=20"} {
+		req := httptest.NewRequest(http.MethodGet, "http://prod.test"+seedPath+"?"+q, nil)
+		req.Header.Set("Authorization", bearer)
+		w := httptest.NewRecorder()
+		src.Handler().ServeHTTP(w, req)
+		rec.Entries = append(rec.Entries, fixtures.IndexEntry{File: fixtures.ExchangeFile(i+1, "c"), Case: "op/c", Method: "GET",
+			Path: seedPath, Query: q, Auth: fixtures.AuthBearer, Status: w.Code})
+		rec.Exchanges = append(rec.Exchanges, fixtures.Exchange{
+			Request:  fixtures.RecordedRequest{Method: "GET", Path: seedPath, Query: q, Auth: fixtures.AuthBearer},
+			Response: fixtures.RecordedResponse{Status: w.Code, Headers: map[string]string{"Content-Type": "application/json"}, Body: w.Body.Bytes()},
+		})
+	}
+	replay, err := mock.New(mustDocF(f), mock.Config{Replay: rec})
+	if err != nil {
+		f.Fatal(err)
+	}
+	pager := &fixtures.Pager{}
+	recorded := fixtures.RequestKey("GET", seedPath, "limit=20&offset=20", pager)
+	f.Fuzz(func(t *testing.T, id, query, auth string) {
+		send := func() *httptest.ResponseRecorder {
+			req := httptest.NewRequest(http.MethodGet, "http://mock.test/", nil)
+			req.URL.Path = "/api/v2/user/" + id + "/connection/requests/"
+			req.URL.RawPath = ""
+			req.URL.RawQuery = query
+			if auth != "" {
+				req.Header["Authorization"] = []string{auth}
+			}
+			w := httptest.NewRecorder()
+			replay.Handler().ServeHTTP(w, req)
+			return w
+		}
+		a, b := send(), send()
+		if a.Code >= 500 {
+			t.Fatalf("status %d: %s", a.Code, a.Body)
+		}
+		if a.Code != http.StatusMovedPermanently && (a.Header().Get("Content-Type") != "application/json" || !json.Valid(a.Body.Bytes())) {
+			t.Fatalf("status %d, Content-Type %q, body %q", a.Code, a.Header().Get("Content-Type"), a.Body)
+		}
+		if !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) || a.Code != b.Code {
+			t.Fatal("two answers to one request differ")
+		}
+		if a.Code == http.StatusOK && id == "1" && auth == bearer &&
+			fixtures.RequestKey("GET", seedPath, query, pager) == recorded &&
+			!bytes.Equal(a.Body.Bytes(), bytes.ReplaceAll(rec.Exchanges[1].Response.Body, []byte("http://prod.test"), []byte("http://mock.test"))) {
+			t.Fatalf("query %q: not the recorded page", query)
+		}
+	})
 }
