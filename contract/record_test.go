@@ -417,3 +417,39 @@ func TestRecordFlagsBrokenAnswers(t *testing.T) {
 		}
 	}
 }
+
+// Recording the same deployment twice writes the same bytes: a re-recording diffs in git
+// only where the deployment changed.
+func TestRecordIsDeterministic(t *testing.T) {
+	t.Parallel()
+	src := startMock(t, mock.Config{})
+	read := func(dir string) map[string]string {
+		out := map[string]string{}
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			rel, _ := filepath.Rel(dir, path)
+			out[rel] = string(data)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, anon := range []bool{false, true} {
+		a, _ := record(t, src.URL, contract.Config{Concurrency: 1}, contract.RecordOptions{Anonymize: anon, AnonymizeSeed: 3})
+		b, _ := record(t, src.URL, contract.Config{Concurrency: 8}, contract.RecordOptions{Anonymize: anon, AnonymizeSeed: 3})
+		fa, fb := read(a), read(b)
+		if len(fa) < 10 || len(fa) != len(fb) {
+			t.Fatalf("anonymize=%v: %d files, then %d", anon, len(fa), len(fb))
+		}
+		for name, data := range fa {
+			if fb[name] != data {
+				t.Errorf("anonymize=%v: %s differs between two recordings", anon, name)
+			}
+		}
+	}
+}
