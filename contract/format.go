@@ -117,12 +117,16 @@ func curlLine(r request, insecure bool, caCert string) string {
 	return b.String()
 }
 
-// scrub replaces every whole occurrence of token in s with [REDACTED]: an occurrence not
-// flanked by token characters (see isTokenChar), so that a short token never mangles the words
+// scrub replaces the token in s with [REDACTED]: every occurrence of a token of
+// minScrubAll bytes or more; of a shorter one, every whole occurrence, not flanked by token
+// characters (see isTokenChar), so that a short token never mangles the words
 // that happen to contain it while the token itself, wherever a server echoes it, goes.
 func scrub(s, token string) string {
 	if token == "" || !strings.Contains(s, token) {
 		return s
+	}
+	if len(token) >= minScrubAll {
+		return strings.ReplaceAll(s, token, redacted)
 	}
 	var b strings.Builder
 	from := 0 // s[:from] is written
@@ -142,6 +146,10 @@ func scrub(s, token string) string {
 	b.WriteString(s[from:])
 	return b.String()
 }
+
+// minScrubAll is the token length from which every occurrence is scrubbed, glued to other
+// characters or not: no word of a body contains a real token by chance.
+const minScrubAll = 8
 
 // isTokenChar reports whether c continues a word of a bearer token: RFC 6750 token68
 // characters except '/' and '=', which also separate path segments and query values

@@ -221,6 +221,8 @@ func TestScrub(t *testing.T) {
 		{"xabc123", "abc123", "xabc123"},
 		{"abc123", "abc123", "[REDACTED]"},
 		{"?access_token=abc123&x=1", "abc123", "?access_token=[REDACTED]&x=1"},
+		{"?tLONGTOKEN-42-x", "LONGTOKEN-42", "?t[REDACTED]-x"},
+		{"don’t", "t", "don’[REDACTED]"},
 		{"http://elsewhere.invalid/abc123", "abc123", "http://elsewhere.invalid/[REDACTED]"},
 		{"", "abc", ""},
 		{"abc", "", "abc"},
