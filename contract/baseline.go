@@ -43,21 +43,9 @@ func (s *settings) normalizeBaseline(bad func(field, rule string, got any)) {
 		return
 	}
 	if strings.HasPrefix(c.Baseline, "http://") || strings.HasPrefix(c.Baseline, "https://") {
-		u, err := url.Parse(c.Baseline)
-		switch {
-		case err != nil || u.Host == "":
-			bad("Baseline", "must be an absolute http or https URL, or a recording directory", quoteRedacted(c.Baseline))
-		case u.User != nil:
-			bad("Baseline", "must not carry credentials (use BaselineToken)", quoteRedacted(c.Baseline))
-		case u.RawQuery != "" || u.Fragment != "":
-			bad("Baseline", "must not have a query or fragment", quoteRedacted(c.Baseline))
-		default:
-			u.Path = strings.TrimSuffix(u.Path, "/")
-			u.RawPath = ""
-			s.baseURL = u
-			if c.BaselineToken == "" && s.target != nil && origin(u) != origin(s.target) {
-				bad("BaselineToken", "required for a baseline on another host than Target (Token is never sent to a host it was not given for; repeat it here to send it)", quoteRedacted(c.Baseline))
-			}
+		s.baseURL = baseURL("Baseline", c.Baseline, "must be an absolute http or https URL, or a recording directory", "BaselineToken", bad)
+		if u := s.baseURL; u != nil && c.BaselineToken == "" && s.target != nil && origin(u) != origin(s.target) {
+			bad("BaselineToken", "required for a baseline on another host than Target (Token is never sent to a host it was not given for; repeat it here to send it)", quoteRedacted(c.Baseline))
 		}
 		if strings.ContainsFunc(c.BaselineToken, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			bad("BaselineToken", "must not contain spaces or control characters", fmt.Sprintf("%d characters", len(c.BaselineToken)))
@@ -124,16 +112,25 @@ func newBaseline(s *settings, ops []*operation) *baseline {
 	return nil
 }
 
-// pagerFor is the pager of the operation whose path template matches path, nil when the
-// operation is not paginated or none matches.
+// pagerFor is the key pager of the operation whose path template matches path, nil when
+// none matches.
 func pagerFor(ops []*operation, path string) *fixtures.Pager {
 	for _, op := range ops {
-		if op.paginated && fixtures.MatchPath(op.path, path) {
-			p := op.pager
-			return &p
+		if fixtures.MatchPath(op.path, path) {
+			return op.keyPager()
 		}
 	}
 	return nil
+}
+
+// keyPager is the pager a recording's request keys are normalised with: nil when the
+// operation is not paginated.
+func (op *operation) keyPager() *fixtures.Pager {
+	if !op.paginated {
+		return nil
+	}
+	p := op.pager
+	return &p
 }
 
 // authName is the recording's name of an auth mode.
@@ -187,12 +184,7 @@ func (b *baseline) answer(rn *run, tc *testCase, ex *exchange) baselineAnswer {
 		}
 		return baselineAnswer{status: bex.status, body: bex.body}
 	}
-	var pager *fixtures.Pager
-	if tc.op.paginated {
-		p := tc.op.pager
-		pager = &p
-	}
-	key := authName(ex.req.auth) + " " + fixtures.RequestKey(ex.req.method, path, query, pager)
+	key := authName(ex.req.auth) + " " + fixtures.RequestKey(ex.req.method, path, query, tc.op.keyPager())
 	i, ok := b.index[key]
 	if !ok {
 		msg := "the baseline recording has no answer to this request"

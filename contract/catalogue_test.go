@@ -15,8 +15,9 @@ import (
 	"github.com/connreq/connreq/fixtures"
 )
 
-// runAgainst runs the runner with cfg (Target, Token and User filled in) against url.
-func runAgainst(t testing.TB, url string, cfg contract.Config) *contract.Report {
+// newRunner builds a runner for url from the embedded spec and cfg, its Token (token
+// when empty) and User ("42" when empty) filled in.
+func newRunner(t testing.TB, url, token string, cfg contract.Config) *contract.Runner {
 	t.Helper()
 	doc, err := connreq.Load()
 	if err != nil {
@@ -24,7 +25,7 @@ func runAgainst(t testing.TB, url string, cfg contract.Config) *contract.Report 
 	}
 	cfg.Target = url
 	if cfg.Token == "" {
-		cfg.Token = fakeToken
+		cfg.Token = token
 	}
 	if cfg.User == "" {
 		cfg.User = "42"
@@ -33,7 +34,13 @@ func runAgainst(t testing.TB, url string, cfg contract.Config) *contract.Report 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := r.Run(t.Context())
+	return r
+}
+
+// runAgainst runs the runner with cfg (Target, Token and User filled in) against url.
+func runAgainst(t testing.TB, url string, cfg contract.Config) *contract.Report {
+	t.Helper()
+	rep, err := newRunner(t, url, fakeToken, cfg).Run(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,19 +116,10 @@ func (c Config) normalize() (*settings, error) {
 	}
 	s := &settings{Config: c}
 
-	switch u, err := url.Parse(c.Target); {
-	case c.Target == "":
+	if c.Target == "" {
 		bad("Target", "required: the deployment's base URL", `""`)
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		bad("Target", "must be an absolute http or https URL", quoteRedacted(c.Target))
-	case u.User != nil:
-		bad("Target", "must not carry credentials (use Token)", quoteRedacted(c.Target))
-	case u.RawQuery != "" || u.Fragment != "":
-		bad("Target", "must not have a query or fragment", quoteRedacted(c.Target))
-	default:
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		u.RawPath = ""
-		s.target = u
+	} else {
+		s.target = baseURL("Target", c.Target, "must be an absolute http or https URL", "Token", bad)
 	}
 
 	switch {
@@ -244,6 +235,27 @@ func (c Config) normalize() (*settings, error) {
 		return nil, &ConfigError{Problems: problems}
 	}
 	return s, nil
+}
+
+// baseURL parses a deployment's base URL (Target, Baseline): http or https with a host, no
+// credentials (they go in tokenField), no query or fragment; the path without its trailing
+// slash. A bad one is reported under field, with notAbsolute as the rule for a URL that
+// is not absolute http(s), and gives nil.
+func baseURL(field, raw, notAbsolute, tokenField string, bad func(field, rule string, got any)) *url.URL {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		bad(field, notAbsolute, quoteRedacted(raw))
+	case u.User != nil:
+		bad(field, "must not carry credentials (use "+tokenField+")", quoteRedacted(raw))
+	case u.RawQuery != "" || u.Fragment != "":
+		bad(field, "must not have a query or fragment", quoteRedacted(raw))
+	default:
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		u.RawPath = ""
+		return u
+	}
+	return nil
 }
 
 // quoteRedacted quotes a URL for an error message with its user information replaced.

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/connreq/connreq/fixtures"
 )
 
 // diffMode says what the baseline diff compares (--diff).
@@ -163,8 +165,8 @@ func sameBytesButLinks(a, b []byte) bool {
 	if bytes.Equal(a, b) {
 		return json.Valid(a)
 	}
-	sa, oka := topLinkSpans(a)
-	sb, okb := topLinkSpans(b)
+	sa, oka := fixtures.LinkSpans(a)
+	sb, okb := fixtures.LinkSpans(b)
 	if !oka || !okb || len(sa) != len(sb) || len(sa) == 0 {
 		return false
 	}
@@ -181,113 +183,6 @@ func sameBytesButLinks(a, b []byte) bool {
 		pa, pb = sa[i][1], sb[i][1]
 	}
 	return bytes.Equal(a[pa:], b[pb:]) && json.Valid(a) && json.Valid(b)
-}
-
-// topLinkSpans finds the raw string values (quotes included) of the top-level "next" and
-// "previous" keys of a JSON object, scanning bytes only; ok is false for anything it
-// cannot scan (not an object, malformed).
-func topLinkSpans(b []byte) (spans [][2]int, ok bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return nil, false
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return nil, true
-	}
-	for i < len(b) {
-		if b[i] != '"' {
-			return nil, false
-		}
-		end := skipString(b, i)
-		if end < 0 {
-			return nil, false
-		}
-		key := b[i+1 : end-1]
-		i = skipSpace(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(b, i+1)
-		start := i
-		if i = skipValue(b, i); i < 0 {
-			return nil, false
-		}
-		if b[start] == '"' && (string(key) == "next" || string(key) == "previous") {
-			spans = append(spans, [2]int{start, i})
-		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return spans, true
-		default:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string starting at b[i] == '"', or -1.
-func skipString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
-}
-
-// skipValue returns the index after the value starting at b[i], or -1; nested values are
-// skipped by counting brackets outside strings (json.Valid checks the rest).
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				if j = skipString(b, j); j < 0 {
-					return -1
-				}
-				j--
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	}
-	j := i
-	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
-		j++
-	}
-	if j == i {
-		return -1
-	}
-	return j
 }
 
 // equalExact reports whether x and y are equal as exact mode compares them, nothing

@@ -22,25 +22,10 @@ const secretToken = "tok-Zq9-SECRET-4242-leak-canary"
 // record records the mock at url into a fresh directory.
 func record(t testing.TB, url string, cfg contract.Config, opts contract.RecordOptions) (string, *contract.Recorded) {
 	t.Helper()
-	doc, err := connreq.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Target = url
-	if cfg.Token == "" {
-		cfg.Token = secretToken
-	}
-	if cfg.User == "" {
-		cfg.User = "42"
-	}
-	r, err := contract.New(doc, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if opts.Dir == "" {
 		opts.Dir = filepath.Join(t.TempDir(), "rec")
 	}
-	rec, err := r.Record(t.Context(), opts)
+	rec, err := newRunner(t, url, secretToken, cfg).Record(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,19 @@ import (
 	"github.com/connreq/connreq/mock"
 )
 
+// fuzzRequest is a GET of user id's list with a raw query and Authorization value, as
+// sent, on host mock.test.
+func fuzzRequest(id, query, auth string) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, "http://mock.test/", nil)
+	req.URL.Path = "/api/v2/user/" + id + "/connection/requests/"
+	req.URL.RawPath = ""
+	req.URL.RawQuery = query
+	if auth != "" {
+		req.Header["Authorization"] = []string{auth}
+	}
+	return req
+}
+
 // FuzzHandler sends arbitrary ids, queries and Authorization values through the whole
 // handler chain, in both modes: never a 5xx, never a panic, always a JSON body with its
 // Content-Type (except the bodiless 301), and the same bytes for the same request. A 200 is
@@ -51,13 +64,7 @@ func FuzzHandler(f *testing.F) {
 			}
 		}
 		for _, h := range []http.Handler{faithful.Handler(), strict.Handler()} {
-			req := httptest.NewRequest(http.MethodGet, "http://mock.test/", nil)
-			req.URL.Path = "/api/v2/user/" + id + "/connection/requests/"
-			req.URL.RawPath = ""
-			req.URL.RawQuery = query
-			if auth != "" {
-				req.Header["Authorization"] = []string{auth}
-			}
+			req := fuzzRequest(id, query, auth)
 			first := httptest.NewRecorder()
 			h.ServeHTTP(first, req)
 			if first.Code >= 500 {

@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -35,13 +34,12 @@ type replaySet struct {
 // replayed is one recorded answer. A body with links is kept in pieces around the
 // values of next and previous, which are rebuilt on the mock's own host per request.
 type replayed struct {
-	status  int
-	headers map[string]string // Content-Type, WWW-Authenticate, Allow as recorded
-	header  http.Header       // the same, with Vary, ready to copy (values never mutated)
-	length  []string          // Content-Length of body (static bodies)
-	body    []byte            // the whole body when it has no link to rewrite
-	pieces  [][]byte          // else: pieces[0] link[0] pieces[1] ... pieces[n]
-	links   []string          // path+query of each link, the recorded base removed
+	status int
+	header http.Header // Content-Type, WWW-Authenticate, Allow as recorded, and Vary (values never mutated)
+	length []string    // Content-Length of body (static bodies)
+	body   []byte      // the whole body when it has no link to rewrite
+	pieces [][]byte    // else: pieces[0] link[0] pieces[1] ... pieces[n]
+	links  []string    // path+query of each link, the recorded base removed
 	// built caches the body for the last link host: the same host asks again and again.
 	built atomic.Pointer[builtBody]
 }
@@ -81,11 +79,7 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 			problems = append(problems, fmt.Sprintf("%s: %s %s matches no path of the spec", en.File, en.Method, en.Path))
 			continue
 		}
-		var pager *fixtures.Pager
-		if rt.kind != kindExample {
-			pager = &s.pager
-		}
-		key := fixtures.RequestKey(en.Method, en.Path, en.Query, pager)
+		key := fixtures.RequestKey(en.Method, en.Path, en.Query, s.keyPager(rt))
 		if en.Auth != fixtures.AuthBearer && en.Status == http.StatusUnauthorized {
 			// A refusal: the mock's own authentication decides, the recording says how.
 			if _, dup := set.refusals[en.Auth+" "+key]; !dup {
@@ -122,6 +116,15 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 	return set, nil
 }
 
+// keyPager is the pager a route's requests are normalised with: nil for a route that is
+// not a paginated list.
+func (s *Server) keyPager(rt *route) *fixtures.Pager {
+	if rt.kind == kindExample {
+		return nil
+	}
+	return &s.pager
+}
+
 // routeOf is the route whose template an escaped path fills, nil for none.
 func (s *Server) routeOf(path string) *route {
 	for _, rt := range s.routes {
@@ -132,18 +135,26 @@ func (s *Server) routeOf(path string) *route {
 	return nil
 }
 
-// prepareReplay readies one recorded answer: its headers and its body, split around its
+// prepareReplay readies one recorded answer: its headers, and its body split around its
 // top-level next and previous links.
 func prepareReplay(ex *fixtures.Exchange, base string) (*replayed, error) {
-	rp, err := prepareBody(ex, base)
-	if err != nil {
-		return nil, err
-	}
-	rp.header = http.Header{}
-	for k, v := range rp.headers {
+	rs := ex.Response
+	rp := &replayed{status: rs.Status, header: http.Header{}}
+	for k, v := range rs.Headers {
 		rp.header[k] = []string{v}
 	}
-	if _, ok := rp.headers["Content-Type"]; ok {
+	switch {
+	case rs.BodyText != nil:
+		rp.body = []byte(*rs.BodyText)
+	case len(rs.Body) > 0:
+		if rp.header["Content-Type"] == nil {
+			rp.header["Content-Type"] = []string{"application/json"}
+		}
+		if err := rp.split(rs.Body, base); err != nil {
+			return nil, err
+		}
+	}
+	if rp.header["Content-Type"] != nil {
 		rp.header["Vary"] = []string{"Accept"}
 	}
 	if rp.pieces == nil {
@@ -152,92 +163,25 @@ func prepareReplay(ex *fixtures.Exchange, base string) (*replayed, error) {
 	return rp, nil
 }
 
-// prepareBody splits a recorded body around its top-level next and previous links.
-func prepareBody(ex *fixtures.Exchange, base string) (*replayed, error) {
-	rs := ex.Response
-	rp := &replayed{status: rs.Status, headers: map[string]string{}}
-	for k, v := range rs.Headers {
-		rp.headers[k] = v
-	}
-	switch {
-	case rs.BodyText != nil:
-		rp.body = []byte(*rs.BodyText)
-		return rp, nil
-	case len(rs.Body) == 0:
-		return rp, nil
-	}
-	if _, ok := rp.headers["Content-Type"]; !ok {
-		rp.headers["Content-Type"] = "application/json"
-	}
-	body := []byte(rs.Body)
-	spans, links, err := linkSpans(body)
-	if err != nil {
-		return nil, fmt.Errorf("response body: %w", err)
-	}
+// split keeps a JSON body whole, or in pieces around its top-level links when it has any.
+func (rp *replayed) split(body []byte, base string) error {
+	spans, _ := fixtures.LinkSpans(body) // not an object: no links
 	if len(spans) == 0 {
 		rp.body = body
-		return rp, nil
+		return nil
 	}
 	last := 0
-	for i, sp := range spans {
+	for _, sp := range spans {
+		var link string
+		if err := json.Unmarshal(body[sp[0]:sp[1]], &link); err != nil {
+			return fmt.Errorf("response body: link at byte %d: %w", sp[0], err)
+		}
 		rp.pieces = append(rp.pieces, body[last:sp[0]])
-		rp.links = append(rp.links, relativeLink(links[i], base))
+		rp.links = append(rp.links, relativeLink(link, base))
 		last = sp[1]
 	}
 	rp.pieces = append(rp.pieces, body[last:])
-	return rp, nil
-}
-
-// linkSpans finds the byte ranges of the string values of the top-level "next" and
-// "previous" keys of a compact JSON object.
-func linkSpans(body []byte) (spans [][2]int, links []string, err error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, nil, err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, nil
-	}
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return nil, nil, err
-		}
-		key, _ := kt.(string)
-		keyEnd := int(dec.InputOffset())
-		vt, err := dec.Token()
-		if err != nil {
-			return nil, nil, err
-		}
-		switch v := vt.(type) {
-		case json.Delim:
-			for depth := 1; depth > 0; {
-				t, err := dec.Token()
-				if err != nil {
-					return nil, nil, err
-				}
-				if d, ok := t.(json.Delim); ok {
-					if d == '[' || d == '{' {
-						depth++
-					} else {
-						depth--
-					}
-				}
-			}
-		case string:
-			if key != "next" && key != "previous" {
-				continue
-			}
-			start := bytes.IndexByte(body[keyEnd:], '"')
-			if start < 0 {
-				return nil, nil, fmt.Errorf("cannot locate the value of %q", key)
-			}
-			spans = append(spans, [2]int{keyEnd + start, int(dec.InputOffset())})
-			links = append(links, v)
-		}
-	}
-	return spans, links, nil
+	return nil
 }
 
 // relativeLink removes the recorded base (or, for a link elsewhere, scheme and host)
@@ -261,14 +205,10 @@ func relativeLink(link, base string) string {
 // answer and the fallback is generated data.
 func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, p *prefs) bool {
 	set := s.replay
-	var pager *fixtures.Pager
-	if rt.kind != kindExample {
-		pager = &s.pager
-	}
 	rp := set.lookupRaw(r)
 	var key string
 	if rp == nil {
-		key = fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, pager)
+		key = fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, s.keyPager(rt))
 		rp = set.byKey[key]
 	}
 	if rp == nil {
@@ -289,11 +229,7 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 // serveRefusal answers a request the mock's authentication refused with the recorded 401
 // of its kind (no credentials, another scheme, a bad token), when the recording has one.
 func (s *Server) serveRefusal(w http.ResponseWriter, r *http.Request, rt *route) bool {
-	var pager *fixtures.Pager
-	if rt.kind != kindExample {
-		pager = &s.pager
-	}
-	key := authClass(r.Header.Get("Authorization")) + " " + fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, pager)
+	key := authClass(r.Header.Get("Authorization")) + " " + fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, s.keyPager(rt))
 	rp := s.replay.refusals[key]
 	if rp == nil {
 		return false

@@ -244,15 +244,8 @@ func FuzzReplay(f *testing.F) {
 	recorded := fixtures.RequestKey("GET", seedPath, "limit=20&offset=20", pager)
 	f.Fuzz(func(t *testing.T, id, query, auth string) {
 		send := func() *httptest.ResponseRecorder {
-			req := httptest.NewRequest(http.MethodGet, "http://mock.test/", nil)
-			req.URL.Path = "/api/v2/user/" + id + "/connection/requests/"
-			req.URL.RawPath = ""
-			req.URL.RawQuery = query
-			if auth != "" {
-				req.Header["Authorization"] = []string{auth}
-			}
 			w := httptest.NewRecorder()
-			replay.Handler().ServeHTTP(w, req)
+			replay.Handler().ServeHTTP(w, fuzzRequest(id, query, auth))
 			return w
 		}
 		a, b := send(), send()

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"strings"
 	"testing"
-	"time"
 )
 
 // TestServeAdminFlag runs serve with the admin area on (default), off by flag and off by
@@ -48,57 +43,12 @@ func TestServeAdminFlag(t *testing.T) {
 	}
 }
 
-// serveInProcess runs `connreq serve` through run() on a free loopback port and stops it
-// (as SIGTERM does, by cancelling its context) when the test ends; the exit must be 0.
+// serveInProcess runs `connreq serve` through run() on a free loopback port, its access
+// log off, and stops it (as SIGTERM does) when the test ends; the exit must be 0.
 func serveInProcess(t *testing.T, envs map[string]string, args ...string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	exited := make(chan struct{})
-	var code int
-	var stderr bytes.Buffer
-	go func() {
-		defer close(exited)
-		getenv := func(k string) string {
-			if k == "CONNREQ_ADDR" {
-				return addr
-			}
-			return envs[k]
-		}
-		code = run(ctx, append([]string{"serve", "--log-level", "warn"}, args...), strings.NewReader(""), io.Discard, &stderr, getenv)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-exited:
-			if code != 0 {
-				t.Errorf("serve exit %d; stderr:\n%s", code, stderr.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	base := "http://" + addr
-	for i := 0; ; i++ {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return base
-		}
-		select {
-		case <-exited:
-			t.Fatalf("serve exited %d before listening; stderr:\n%s", code, stderr.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if i == 1000 {
-			t.Fatalf("serve not listening on %s: %v", addr, err)
-		}
-	}
+	base, _, _ := serveLogged(t, envs, append([]string{"--log-level", "warn"}, args...)...)
+	return base
 }
 
 // httpGet sends a GET with an optional Authorization value and returns status and body.

@@ -155,6 +155,19 @@ func (f *contractFlags) config(e env) (contract.Config, error) {
 	return cfg, nil
 }
 
+// runner builds the contract runner the flags describe, on the spec of --spec.
+func (f *contractFlags) runner(e env) (*contract.Runner, error) {
+	cfg, err := f.config(e)
+	if err != nil {
+		return nil, err
+	}
+	doc, _, err := connreq.LoadSpec(f.spec)
+	if err != nil {
+		return nil, err
+	}
+	return contract.New(doc, cfg)
+}
+
 // runContract checks a deployment against the spec and reports. It returns nil when
 // every check passed, a *contract.ChecksFailedError (exit 1) when one failed, a
 // *contract.UnreachableError (exit 3) when the target cannot be reached, and a usage,
@@ -173,15 +186,7 @@ func runContract(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	}
-	cfg, err := f.config(e)
-	if err != nil {
-		return err
-	}
-	doc, _, err := connreq.LoadSpec(f.spec)
-	if err != nil {
-		return err
-	}
-	runner, err := contract.New(doc, cfg)
+	runner, err := f.runner(e)
 	if err != nil {
 		return err
 	}

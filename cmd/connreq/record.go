@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/connreq/connreq"
 	"github.com/connreq/connreq/contract"
 )
 
@@ -35,15 +34,7 @@ func runRecord(ctx context.Context, e env, args []string) error {
 	if f.out == "" {
 		return usagef("missing --out (or CONNREQ_OUT): the recording directory")
 	}
-	cfg, err := f.config(e)
-	if err != nil {
-		return err
-	}
-	doc, _, err := connreq.LoadSpec(f.spec)
-	if err != nil {
-		return err
-	}
-	runner, err := contract.New(doc, cfg)
+	runner, err := f.runner(e)
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// serveLogged runs connreq serve in-process with args, its log captured; stop ends it
-// and returns once it has exited.
-func serveLogged(t *testing.T, args ...string) (base string, log *lockedBuffer, stop func()) {
+// serveLogged runs connreq serve in-process with args and the CONNREQ_ variables envs,
+// its log captured; stop (also run at cleanup) ends it and returns once it has exited 0.
+func serveLogged(t *testing.T, envs map[string]string, args ...string) (base string, log *lockedBuffer, stop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,7 +29,7 @@ func serveLogged(t *testing.T, args ...string) (base string, log *lockedBuffer, 
 	log = &lockedBuffer{}
 	exited := make(chan int, 1)
 	go func() {
-		exited <- run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), io.Discard, log, func(string) string { return "" })
+		exited <- run(ctx, append([]string{"serve", "--addr", addr}, args...), strings.NewReader(""), io.Discard, log, func(k string) string { return envs[k] })
 	}()
 	var once sync.Once
 	stop = func() {
@@ -64,7 +64,7 @@ func serveLogged(t *testing.T, args ...string) (base string, log *lockedBuffer, 
 func TestTokenNeverWritten(t *testing.T) {
 	t.Parallel()
 	const token = "tok-CANARY-91f3c2-never-written"
-	base, serveLog, stop := serveLogged(t, "--log-level", "debug", "--log-format", "json")
+	base, serveLog, stop := serveLogged(t, nil, "--log-level", "debug", "--log-format", "json")
 	client := &http.Client{Timeout: 10 * time.Second}
 	send := func(method, path string, header map[string]string) []byte {
 		req, err := http.NewRequestWithContext(t.Context(), method, base+path, nil)
