@@ -110,17 +110,21 @@ func TestCasesFromSpec(t *testing.T) {
 		"getUserConnectionRequests/limit-text", "getUserConnectionRequests/offset-negative", "getUserConnectionRequests/offset-text",
 		"getUserConnectionRequests/no-token", "getUserConnectionRequests/wrong-scheme", "getUserConnectionRequests/bad-token",
 		"getUserConnectionRequests/unknown-user", "getUserConnectionRequests/other-user",
-		"listDynamicPreferences/default-page",
+		"listDynamicPreferences/default-page", "listFeatures/default-page",
 		"getMyConnectionRequests/default-page", "getMyConnectionRequests/no-token", "getMyConnectionRequests/wrong-scheme", "getMyConnectionRequests/bad-token",
+		"listHiddenUserIds/default", "listHiddenUserIds/no-token", "listHiddenUserIds/wrong-scheme", "listHiddenUserIds/bad-token",
+		"getCurrentUser/default", "getCurrentUser/no-token", "getCurrentUser/wrong-scheme", "getCurrentUser/bad-token",
 		"getUserConnectionRequestsAlias/default-page", "getUserConnectionRequestsAlias/no-token", "getUserConnectionRequestsAlias/wrong-scheme",
 		"getUserConnectionRequestsAlias/bad-token", "getUserConnectionRequestsAlias/unknown-user", "getUserConnectionRequestsAlias/other-user",
+		"getUserSettings/default", "getUserSettings/no-token", "getUserSettings/wrong-scheme", "getUserSettings/bad-token",
+		"getUserSettings/unknown-user", "getUserSettings/other-user",
 	}
 	if got := r.Cases(); !slices.Equal(got, want) {
 		t.Errorf("cases:\n got %q\nwant %q", got, want)
 	}
 
 	// A spec whose limit says default 5, maximum 7: the probes follow it.
-	yaml := strings.NewReplacer("default: 20\n      example: 20", "default: 5\n      example: 5", "maximum: 100", "maximum: 7").Replace(string(connreq.SpecYAML()))
+	yaml := strings.NewReplacer("default: 20\n      example: 20", "default: 5\n      example: 5", "maximum: 100\n", "maximum: 7\n").Replace(string(connreq.SpecYAML()))
 	path := filepath.Join(t.TempDir(), "small.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

@@ -121,12 +121,20 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := r.URL.Path
-	if path == "/api/v2/dynamic_preference/" {
+	switch path {
+	case "/api/v2/dynamic_preference/":
 		f.preferences(w, r)
+		return
+	case "/api/v2/feature/":
+		f.features(w, r)
 		return
 	}
 	var kind, id string
 	switch {
+	case path == "/api/v2/user/me/" || path == "/api/v2/user/hidden_users_id/":
+		kind = "boot"
+	case strings.HasPrefix(path, "/api/v2/user/") && strings.HasSuffix(path, "/settings/"):
+		kind, id = "settings", strings.TrimSuffix(strings.TrimPrefix(path, "/api/v2/user/"), "/settings/")
 	case path == "/api/v2/user/connection/requests/":
 		kind = "self"
 	case strings.HasPrefix(path, "/api/v2/user/") && strings.HasSuffix(path, "/connection/requests/"):
@@ -150,6 +158,14 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	owner := int64(fakeUserID)
+	if kind == "boot" {
+		if path == "/api/v2/user/me/" {
+			f.writeJSON(w, http.StatusOK, fakeAccount{ID: fakeUserID, Username: "owner", Gender: "Unspecified"})
+		} else {
+			f.writeJSON(w, http.StatusOK, []int64{})
+		}
+		return
+	}
 	if kind != "self" {
 		n, err := strconv.ParseInt(id, 10, 64)
 		switch {
@@ -165,6 +181,11 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			owner = n
 		}
+	}
+	if kind == "settings" {
+		f.writeJSON(w, http.StatusOK, map[string]int{"qa_frequency": 0, "email_notification_not_qa": 1,
+			"mobile_notifications_scmty": 1, "show_toast_notifications": 1, "toast_notifications_emit_sound": 0})
+		return
 	}
 	count := int64(0)
 	switch owner {
@@ -240,6 +261,17 @@ func (f *fake) preferences(w http.ResponseWriter, r *http.Request) {
 		page["previous"] = prev
 	}
 	f.writeJSON(w, http.StatusOK, page)
+}
+
+// features answers the feature list, every feature on one page as the spec's limit says.
+func (f *fake) features(w http.ResponseWriter, r *http.Request) {
+	type feature struct {
+		ID      int64  `json:"id"`
+		Name    string `json:"name"`
+		Enabled bool   `json:"enabled"`
+	}
+	all := []feature{{1, "tagging", true}, {2, "grouping", false}}
+	f.writeJSON(w, http.StatusOK, map[string]any{"count": len(all), "next": nil, "previous": nil, "results": all})
 }
 
 // queryIs reports whether r's raw query is exactly raw.

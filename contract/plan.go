@@ -142,7 +142,7 @@ func planOperation(doc *openapi3.T, path string, item *openapi3.PathItem) (*oper
 	limit, offset := params["query/limit"], params["query/offset"]
 	if limit != nil && offset != nil && isPageSchema(get) {
 		op.paginated = true
-		op.pager = pagerOf(limit)
+		op.pager = fixtures.LimitPager(limit)
 		op.item = itemShapeOf(get)
 	}
 
@@ -230,28 +230,6 @@ func itemShapeOf(get *openapi3.Operation) itemShape {
 		fromUser: props["from_user"] != nil,
 		toUser:   props["to_user"] != nil,
 	}
-}
-
-// pagerOf reads the default and maximum of the limit parameter (DRF's default_limit
-// and max_limit); fixtures.Pager's defaults fill what the spec leaves out.
-func pagerOf(limit *openapi3.Parameter) fixtures.Pager {
-	var p fixtures.Pager
-	if limit.Schema == nil || limit.Schema.Value == nil {
-		return p
-	}
-	s := limit.Schema.Value
-	switch d := s.Default.(type) {
-	case float64:
-		p.DefaultLimit = int(d)
-	case int:
-		p.DefaultLimit = d
-	case int64:
-		p.DefaultLimit = int(d)
-	}
-	if s.Max != nil && *s.Max >= 1 && *s.Max <= 1e9 {
-		p.MaxLimit = int(*s.Max)
-	}
-	return p
 }
 
 // limits returns the pager's effective default and maximum.

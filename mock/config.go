@@ -49,6 +49,10 @@ type Config struct {
 	// Scenarios are the named edge cases served by reserved user id and Prefer: scenario
 	// (nil: the shipped catalogue, fixtures.ShippedScenarios).
 	Scenarios *fixtures.Catalogue
+	// Preferences are the community preferences of /api/v2/dynamic_preference/ (nil: the
+	// shipped catalogue, fixtures.ShippedPreferences); the friendship switches follow
+	// NoFriendship whatever they say.
+	Preferences *fixtures.Preferences
 	// JournalSize is how many requests /__connreq/requests keeps (0: 1000; negative: none).
 	JournalSize int
 	// Replay, when set, is a recording (connreq record) whose answers are served for the

@@ -61,16 +61,11 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 	switch rt.kind {
 	case kindConnections:
 		s.serveConnections(w, r, rt, op, q, vars, who, &p)
-	case kindPreferences:
-		if p.delay > 0 && !waitToWrite(r.Context(), w, delayOf(p.faults(), "prefer", r)) {
-			return
-		}
-		s.servePreferences(w, r, q)
 	default:
 		if p.delay > 0 && !waitToWrite(r.Context(), w, delayOf(p.faults(), "prefer", r)) {
 			return
 		}
-		writeJSON(w, http.StatusOK, rt.example)
+		s.serveBoot(w, r, rt, q, who)
 	}
 }
 

@@ -119,10 +119,13 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 // keyPager is the pager a route's requests are normalised with: nil for a route that is
 // not a paginated list.
 func (s *Server) keyPager(rt *route) *fixtures.Pager {
-	if rt.kind == kindExample {
-		return nil
+	switch rt.kind {
+	case kindConnections:
+		return &s.pager
+	case kindPreferences, kindFeatures:
+		return &rt.pager
 	}
-	return &s.pager
+	return nil
 }
 
 // routeOf is the route whose template an escaped path fills, nil for none.

@@ -9,6 +9,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/gorilla/mux"
+
+	"github.com/connreq/connreq/fixtures"
 )
 
 // routeKind says which pure function answers an operation; it is derived from the
@@ -19,6 +21,10 @@ const (
 	kindExample     routeKind = iota // serve the spec's 200 example
 	kindConnections                  // a page of ConnectionRequest
 	kindPreferences                  // a page of DynamicPreference
+	kindFeatures                     // a page of Feature
+	kindMe                           // the caller's User (a path without {id})
+	kindSettings                     // a user's UserSettings
+	kindHiddenIDs                    // the caller's HiddenUserIds
 )
 
 // route is one spec path with its operations, as mux serves it.
@@ -29,6 +35,9 @@ type route struct {
 	hasID   bool   // the path has an {id} parameter naming the list owner
 	allow   string // the Allow header value
 	example []byte // kindExample: the 200 example body
+	// pager pages the lists of kindPreferences and kindFeatures, from the spec's limit
+	// parameter (the connection request lists use Config's DefaultLimit and MaxLimit).
+	pager fixtures.Pager
 }
 
 // buildRoutes walks doc.Paths and derives one route per path.
@@ -48,11 +57,12 @@ func (s *Server) buildRoutes() ([]*route, error) {
 		if get, ok := rt.ops[http.MethodGet]; ok {
 			rt.ops[http.MethodHead] = get
 			methods = append(methods, http.MethodHead)
-			kind, example, err := classify(get.Operation)
+			kind, example, err := classify(path, get.Operation)
 			if err != nil {
 				return nil, fmt.Errorf("route GET %s: %w", path, err)
 			}
 			rt.kind, rt.example = kind, example
+			rt.pager = fixtures.LimitPager(limitParam(get.Operation))
 		}
 		methods = append(methods, http.MethodOptions)
 		sort.Slice(methods, func(i, j int) bool { return methodRank(methods[i]) < methodRank(methods[j]) })
@@ -60,6 +70,16 @@ func (s *Server) buildRoutes() ([]*route, error) {
 		out = append(out, rt)
 	}
 	return out, nil
+}
+
+// limitParam is op's limit query parameter, nil when it has none.
+func limitParam(op *openapi3.Operation) *openapi3.Parameter {
+	for _, ref := range op.Parameters {
+		if p := ref.Value; p != nil && p.In == openapi3.ParameterInQuery && p.Name == "limit" {
+			return p
+		}
+	}
+	return nil
 }
 
 // methodRank orders the Allow header as Django does: GET, HEAD, OPTIONS first.
@@ -76,7 +96,7 @@ func methodRank(m string) string {
 }
 
 // classify picks the answer of a GET operation from its 200 response.
-func classify(op *openapi3.Operation) (routeKind, []byte, error) {
+func classify(path string, op *openapi3.Operation) (routeKind, []byte, error) {
 	resp := op.Responses.Status(http.StatusOK)
 	if resp == nil || resp.Value == nil {
 		return 0, nil, fmt.Errorf("no 200 response declared")
@@ -90,6 +110,14 @@ func classify(op *openapi3.Operation) (routeKind, []byte, error) {
 		return kindConnections, nil, nil
 	case strings.HasSuffix(mt.Schema.Ref, "/PaginatedDynamicPreferenceList"):
 		return kindPreferences, nil, nil
+	case strings.HasSuffix(mt.Schema.Ref, "/PaginatedFeatureList"):
+		return kindFeatures, nil, nil
+	case strings.HasSuffix(mt.Schema.Ref, "/UserSettings"):
+		return kindSettings, nil, nil
+	case strings.HasSuffix(mt.Schema.Ref, "/HiddenUserIds"):
+		return kindHiddenIDs, nil, nil
+	case strings.HasSuffix(mt.Schema.Ref, "/User") && !strings.Contains(path, "{"):
+		return kindMe, nil, nil
 	}
 	if mt.Example == nil {
 		return 0, nil, fmt.Errorf("200 schema %q is not one connreq generates and it has no example", mt.Schema.Ref)

@@ -34,6 +34,13 @@ type Server struct {
 
 	scenarios     atomic.Pointer[scenarioSet]
 	setGeneration atomic.Uint64
+	prefs         atomic.Pointer[prefSet]
+
+	// Boot endpoint bodies, rendered once (boot.go).
+	featureRows  [][]byte
+	featureFull  []byte
+	settingsBody []byte
+	hiddenBody   []byte
 }
 
 // New validates cfg and builds the routes of doc; errors name each bad field.
@@ -64,6 +71,11 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		}
 	}
 	s.SetScenarios(cat)
+	if err := s.SetPreferences(cfg.Preferences); err != nil {
+		return nil, fmt.Errorf("new mock: %w", err)
+	}
+	s.featureRows, s.featureFull = featureRows()
+	s.settingsBody, s.hiddenBody = []byte(userSettings), []byte(hiddenUserIDs)
 	s.opts = s.validatorOptions()
 	routes, err := s.buildRoutes()
 	if err != nil {

@@ -129,6 +129,8 @@ from django.utils.translation import gettext_lazy as _  # noqa: E402
 from rest_framework import exceptions, generics, permissions, serializers  # noqa: E402
 from rest_framework.authentication import BaseAuthentication  # noqa: E402
 from rest_framework.pagination import LimitOffsetPagination  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
 from rest_framework import HTTP_HEADER_ENCODING  # noqa: E402
 
 UTC = datetime.timezone.utc
@@ -524,6 +526,13 @@ class ConnectionPagination(LimitOffsetPagination):
     max_limit = 100  # default_limit: settings PAGE_SIZE (20)
 
 
+class ReadWholePagination(LimitOffsetPagination):
+    """Lists the client reads in one request: every row on the first page."""
+
+    default_limit = 1000
+    max_limit = 1000
+
+
 class TagSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -632,6 +641,7 @@ class DynamicPreferenceList(APIListView):
 
     serializer_class = DynamicPreferenceSerializer
     permission_classes = [permissions.AllowAny]
+    pagination_class = ReadWholePagination  # the SDK reads results of one request
 
     def get_queryset(self):
         prefs = COMMUNITY.preferences()
@@ -641,8 +651,69 @@ class DynamicPreferenceList(APIListView):
         return prefs
 
 
+class FeatureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    enabled = serializers.BooleanField()
+
+
+FEATURES = [("tagging", True), ("grouping", False), ("reaction", False), ("loyalty", False), ("api_v2", True)]
+
+
+class FeatureList(APIListView):
+    """GET /api/v2/feature/: public, every feature on one page."""
+
+    serializer_class = FeatureSerializer
+    permission_classes = [permissions.AllowAny]
+    pagination_class = ReadWholePagination
+
+    def get_queryset(self):
+        return [{"id": i + 1, "name": n, "enabled": e} for i, (n, e) in enumerate(FEATURES)]
+
+
+class Me(APIView):
+    """GET /api/v2/user/me/: the caller, as the to_user of its own list."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request):
+        user = COMMUNITY.users[request.user.id]
+        return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class UserSettings(APIView):
+    """GET /api/v2/user/{id}/settings/: the user's notification settings, to self or staff."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [permissions.IsAuthenticated, IsSelfOrStaff]
+
+    def get(self, request, id):
+        try:
+            user = COMMUNITY.users[int(id)]
+        except (KeyError, TypeError, ValueError, OverflowError):
+            raise Http404
+        self.check_object_permissions(request, user)
+        return Response({"qa_frequency": 0, "email_notification_not_qa": 1, "mobile_notifications_scmty": 0,
+                         "show_toast_notifications": 1, "toast_notifications_emit_sound": 1})
+
+
+class HiddenUsersId(APIView):
+    """GET /api/v2/user/hidden_users_id/: ids the caller has hidden (none here)."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request):
+        return Response([])
+
+
 urlpatterns = [
     path("api/v2/user/connection/requests/", MyConnectionRequestList.as_view()),
+    path("api/v2/user/me/", Me.as_view()),
+    path("api/v2/user/hidden_users_id/", HiddenUsersId.as_view()),
+    path("api/v2/feature/", FeatureList.as_view()),
+    re_path(r"^api/v2/user/(?P<id>[^/.]+)/settings/$", UserSettings.as_view()),
     re_path(r"^api/v2/user/(?P<id>[^/.]+)/connection/requests/$", UserConnectionRequestList.as_view()),
     re_path(r"^api/v2/user/(?P<id>[^/.]+)/connection_requests/$", UserConnectionRequestList.as_view()),
     path("api/v2/dynamic_preference/", DynamicPreferenceList.as_view()),

@@ -1,0 +1,236 @@
+// The official SelfCommunity widget against connreq serve, in Debian's Chromium, with no
+// request intercepted or stubbed. Run by .ci/widget-e2e (which builds the bundle and starts
+// the mocks): node --test test.mjs
+//
+// Environment: WIDGET_BUNDLE (the esbuild output folder), MOCK_URL (connreq serve),
+// MOCK_OFF_URL (connreq serve --friendship=false), ARTIFACTS (screenshots folder).
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import {chromium} from 'playwright-core';
+
+const bundle = process.env.WIDGET_BUNDLE;
+const mockURL = process.env.MOCK_URL;
+const mockOffURL = process.env.MOCK_OFF_URL;
+const artifacts = process.env.ARTIFACTS;
+for (const [k, v] of Object.entries({WIDGET_BUNDLE: bundle, MOCK_URL: mockURL, MOCK_OFF_URL: mockOffURL, ARTIFACTS: artifacts})) {
+  if (!v) throw new Error(`${k} is not set`);
+}
+
+// A JWT naming the caller: connreq takes user_id from it (the signature is checked only
+// with --jwt-secret). It is handed to the page in memory, never in a URL.
+const tokenFor = (userID) =>
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' +
+  Buffer.from(JSON.stringify({user_id: userID, token_type: 'access', jti: `e2e-${userID}`})).toString('base64url') +
+  '.Y29ubnJlcS1lMmU';
+
+async function api(base, pathAndQuery, userID) {
+  const res = await fetch(base + pathAndQuery, {headers: userID ? {Authorization: `Bearer ${tokenFor(userID)}`} : {}});
+  assert.equal(res.status, 200, `${pathAndQuery}: status ${res.status}`);
+  return res.json();
+}
+
+// The caller's whole received list, walked at the maximum limit.
+async function wholeList(userID) {
+  const items = [];
+  let url = `${mockURL}/api/v2/user/connection/requests/?limit=100`;
+  let count = null;
+  while (url) {
+    const page = await api('', url, userID);
+    count ??= page.count;
+    assert.equal(page.count, count, 'count changed during the walk');
+    items.push(...page.results);
+    url = page.next;
+  }
+  assert.equal(items.length, count);
+  return {count, items};
+}
+
+// The button the widget shows for a sender, as connection_status implies it.
+const buttonFor = (status) => ({received_connection_request: 'Accept', connected: 'Remove', sent_connection_request: 'Cancel request'})[status] ?? 'Connect';
+
+let browser;
+let pageServer;
+let pageOrigin;
+
+before(async () => {
+  fs.mkdirSync(artifacts, {recursive: true});
+  // The page is served from another origin than the mock: localhost:<port> against 127.0.0.1:<port>.
+  pageServer = http.createServer((req, res) => {
+    const name = new URL(req.url, 'http://page').pathname.replace(/^\/$/, '/index.html');
+    const file = path.join(bundle, path.normalize(name));
+    if (!file.startsWith(bundle) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    const type = {'.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css'}[path.extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, {'Content-Type': type});
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => pageServer.listen(0, 'localhost', r));
+  pageOrigin = `http://localhost:${pageServer.address().port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  pageServer?.close();
+});
+
+// open renders the page for userID against base and returns the page, the API calls the
+// page made (method, url, status) and the page errors.
+async function open(base, userID) {
+  await fetch(`${base}/__connreq/requests`, {method: 'DELETE'});
+  const context = await browser.newContext({viewport: {width: 1280, height: 800}});
+  const page = await context.newPage();
+  const calls = [];
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => {
+    if (r.url().startsWith(base + '/')) calls.push({method: r.request().method(), url: r.url().slice(base.length), status: r.status()});
+  });
+  await page.addInitScript(([api, token]) => {
+    window.__CONNREQ__ = {api, token};
+  }, [base, tokenFor(userID)]);
+  await page.goto(`${pageOrigin}/index.html`);
+  return {page, context, calls, errors};
+}
+
+// serverLog is what the mock answered (its journal: preflights included), oldest first.
+async function serverLog(base) {
+  const j = await (await fetch(`${base}/__connreq/requests`)).json();
+  return j.requests.reverse().map((r) => ({method: r.method, url: r.path + (r.query ? `?${r.query}` : ''), status: r.status}));
+}
+
+function assertAll2xx(name, log) {
+  console.log(`# ${name}: ${log.length} API calls answered by connreq`);
+  for (const c of log) console.log(`#   ${c.status} ${c.method} ${c.url}`);
+  const bad = log.filter((c) => c.status < 200 || c.status > 299);
+  assert.deepEqual(bad, [], `${name}: every API call must get a 2xx`);
+}
+
+async function widgetItems(scope) {
+  return scope.locator('.SCUser-root').evaluateAll((els) =>
+    els.map((el) => ({
+      username: el.querySelector('.SCBaseItemButton-primary')?.textContent,
+      href: el.querySelector('a')?.getAttribute('href'),
+      button: el.querySelector('button')?.textContent,
+    })));
+}
+
+function assertItems(where, got, want) {
+  assert.equal(got.length, want.length, `${where}: ${got.length} items shown, want ${want.length}`);
+  got.forEach((g, i) => {
+    const u = want[i].from_user;
+    assert.deepEqual(g, {username: u.username, href: `/user/${u.id}/`, button: buttonFor(u.connection_status)},
+      `${where}: item ${i} (request ${want[i].id})`);
+  });
+}
+
+test('long list: widget, title, "Show All" dialog walked to the end in the server order', async () => {
+  const user = 1;
+  const {count, items} = await wholeList(user);
+  assert.ok(count > 13, `user ${user} must have a long list (count ${count})`);
+  const me = await api(mockURL, '/api/v2/user/me/', user);
+  assert.equal(me.connection_requests_received_counter, count, '/user/me/ counter equals the list count');
+  assert.ok(items.some((it) => it.from_user.connection_status === null), 'the list has a rejected request');
+
+  const {page, context, calls, errors} = await open(mockURL, user);
+  const widget = page.locator('.SCUserConnectionsRequestsWidget-root');
+  await widget.locator('.SCUser-root').first().waitFor();
+  await assert.doesNotReject(page.locator('#crash').waitFor({state: 'detached', timeout: 1}).catch(() => {}));
+  assert.equal(await widget.locator('.SCUserConnectionsRequestsWidget-title').textContent(), `${count} connections requests`);
+  assertItems('widget', await widgetItems(widget), items.slice(0, 3));
+  await widget.screenshot({path: path.join(artifacts, 'widget-long.png')});
+
+  // "Show All": the dialog's first call is offset=3&limit=10; the widget's scroll handler
+  // does not wait for a load in flight, so scrolling starts after that answer.
+  const first = page.waitForResponse((r) => r.url().includes('offset=3') && r.url().includes('limit=10'));
+  await widget.locator('.SCUserConnectionsRequestsWidget-show-more').click();
+  await first;
+  const dialog = page.locator('.SCUserConnectionsRequestsWidget-dialog-root');
+  const end = dialog.locator('.SCUserConnectionsRequestsWidget-end-message');
+  for (let rounds = 0; !(await end.isVisible()); rounds++) {
+    assert.ok(rounds < 200, 'the dialog never reached its end message');
+    const shown = await dialog.locator('.SCUser-root').count();
+    const more = page.waitForResponse((r) => r.url().includes('/connection/requests/'), {timeout: 3000}).catch(() => null);
+    await dialog.locator('.SCUser-root').last().scrollIntoViewIfNeeded();
+    await dialog.evaluate((d) => {
+      for (const el of d.querySelectorAll('*')) {
+        if (el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY)) el.scrollTop = el.scrollHeight;
+      }
+    });
+    await more;
+    await page.waitForFunction((n) => document.querySelectorAll('.SCUserConnectionsRequestsWidget-dialog-root .SCUser-root').length > n ||
+      document.querySelector('.SCUserConnectionsRequestsWidget-end-message'), shown, {timeout: 5000}).catch(() => {});
+  }
+  const inDialog = await widgetItems(dialog);
+  assert.equal(new Set(inDialog.map((i) => i.href)).size, count, 'the dialog lists exactly count distinct requests');
+  assertItems('dialog', inDialog, items);
+  await dialog.locator('.SCUser-root').nth(4).scrollIntoViewIfNeeded();
+  await page.screenshot({path: path.join(artifacts, 'dialog-long.png')});
+
+  assert.deepEqual(errors, [], 'no page error');
+  const listCalls = calls.filter((c) => c.url.includes('/connection/requests/'));
+  assert.ok(listCalls.length >= 2 + Math.ceil((count - 13) / 10), `the dialog followed next: ${listCalls.length} list calls`);
+  assertAll2xx('long list', await serverLog(mockURL));
+  await context.close();
+});
+
+test('short list: every request shown, no "Show All"', async () => {
+  const user = 12;
+  const {count, items} = await wholeList(user);
+  assert.ok(count > 0 && count <= 3, `user ${user} must have a short list (count ${count})`);
+  const {page, context, errors} = await open(mockURL, user);
+  const widget = page.locator('.SCUserConnectionsRequestsWidget-root');
+  await widget.locator('.SCUser-root').first().waitFor();
+  assert.equal(await widget.locator('.SCUserConnectionsRequestsWidget-title').textContent(), `${count} connections requests`);
+  assertItems('widget', await widgetItems(widget), items);
+  assert.equal(await widget.locator('.SCUserConnectionsRequestsWidget-show-more').count(), 0);
+  await widget.screenshot({path: path.join(artifacts, 'widget-short.png')});
+  assert.deepEqual(errors, []);
+  assertAll2xx('short list', await serverLog(mockURL));
+  await context.close();
+});
+
+test('empty scenario: the widget shows its empty state', async () => {
+  const scenarios = await (await fetch(`${mockURL}/__connreq/scenarios`)).json();
+  const empty = (scenarios.scenarios ?? scenarios).find((s) => s.name === 'empty');
+  assert.ok(empty, 'the empty scenario is listed');
+  const {count} = await wholeList(empty.id);
+  assert.equal(count, 0);
+  const {page, context, errors} = await open(mockURL, empty.id);
+  const widget = page.locator('.SCUserConnectionsRequestsWidget-root');
+  await widget.locator('.SCUserConnectionsRequestsWidget-no-results').waitFor();
+  assert.equal(await widget.locator('.SCUserConnectionsRequestsWidget-title').textContent(), '0 connections requests');
+  assert.equal(await widget.locator('.SCUser-root').count(), 0);
+  await widget.screenshot({path: path.join(artifacts, 'widget-empty.png')});
+  assert.deepEqual(errors, []);
+  assertAll2xx('empty', await serverLog(mockURL));
+  await context.close();
+});
+
+test('friendship off (--friendship=false): the client hides the widget and never asks for the list', async () => {
+  const prefs = await api(mockOffURL, '/api/v2/dynamic_preference/');
+  const byKey = Object.fromEntries(prefs.results.map((p) => [`${p.section}.${p.name}`, p.value]));
+  assert.equal(byKey['configurations.connection_enabled'], false);
+  assert.equal(byKey['configurations.follow_enabled'], true);
+  const {page, context, errors} = await open(mockOffURL, 1);
+  await page.waitForResponse((r) => r.url().includes('/api/v2/user/me/'));
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.locator('.SCUserConnectionsRequestsWidget-root').count(), 0, 'widget hidden');
+  assert.equal(await page.locator('#crash').count(), 0, 'the app did not crash');
+  await page.screenshot({path: path.join(artifacts, 'friendship-off.png')});
+  assert.deepEqual(errors, []);
+  const log = await serverLog(mockOffURL);
+  assert.equal(log.filter((c) => c.url.includes('/connection/requests/')).length, 0);
+  assertAll2xx('friendship off', log);
+  await context.close();
+});
