@@ -90,3 +90,20 @@ func validHeaderList(v string) bool {
 	}
 	return true
 }
+
+// varyAccept adds Accept to the Vary header of a JSON answer, keeping what is there:
+// the CORS middleware has already put Origin in it for a browser's request, and a shared
+// cache must not serve one origin's answer to another (design §4).
+func varyAccept(h http.Header) {
+	v := h["Vary"]
+	for _, x := range v {
+		if x == "Accept" {
+			return
+		}
+	}
+	if len(v) == 0 {
+		h["Vary"] = []string{"Accept"}
+		return
+	}
+	h["Vary"] = append(v[:len(v):len(v)], "Accept")
+}

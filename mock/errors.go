@@ -114,6 +114,7 @@ func (e *apiError) headers(w http.ResponseWriter) []byte {
 		body = []byte(`{"detail":"` + detailServerError + `"}`)
 	}
 	h.Set("Content-Type", "application/json")
+	varyAccept(h)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return body
 }

@@ -147,6 +147,6 @@ func resetConn(w http.ResponseWriter) {
 func setJSONHeaders(w http.ResponseWriter, n int) {
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
-	h["Vary"] = []string{"Accept"}
+	varyAccept(h)
 	h["Content-Length"] = []string{strconv.Itoa(n)}
 }

@@ -291,7 +291,7 @@ func (s *Server) putBuf(bp *[]byte) {
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = []string{"application/json"}
-	h["Vary"] = []string{"Accept"}
+	varyAccept(h)
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

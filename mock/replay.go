@@ -35,7 +35,7 @@ type replaySet struct {
 // values of next and previous, which are rebuilt on the mock's own host per request.
 type replayed struct {
 	status int
-	header http.Header // Content-Type, WWW-Authenticate, Allow as recorded, and Vary (values never mutated)
+	header http.Header // Content-Type, WWW-Authenticate, Allow as recorded (values never mutated); Vary is merged per answer
 	length []string    // Content-Length of body (static bodies)
 	body   []byte      // the whole body when it has no link to rewrite
 	pieces [][]byte    // else: pieces[0] link[0] pieces[1] ... pieces[n]
@@ -157,9 +157,6 @@ func prepareReplay(ex *fixtures.Exchange, base string) (*replayed, error) {
 			return nil, err
 		}
 	}
-	if rp.header["Content-Type"] != nil {
-		rp.header["Vary"] = []string{"Accept"}
-	}
 	if rp.pieces == nil {
 		rp.length = []string{strconv.Itoa(len(rp.body))}
 	}
@@ -270,6 +267,9 @@ func (s *Server) writeReplayed(w http.ResponseWriter, r *http.Request, rp *repla
 	h := w.Header()
 	for k, v := range rp.header {
 		h[k] = v
+	}
+	if rp.header["Content-Type"] != nil {
+		varyAccept(h)
 	}
 	if length == nil {
 		length = []string{strconv.Itoa(len(body))}
