@@ -15,6 +15,7 @@ func runLint(_ context.Context, e env, args []string) error {
 	fs := newFlagSet("lint", e.stderr)
 	spec := fs.String("spec", "", "OpenAPI `file` to check (default: the embedded openapi.yaml)")
 	dir := fs.String("fixtures", "", "`directory` of scenario files to validate against the spec, with the shipped ones")
+	prefFile := fs.String("preferences", "", "preferences `file` to validate (as serve --preferences reads it)")
 	if err := parseFlags(fs, args, e.getenv); err != nil {
 		return err
 	}
@@ -43,7 +44,20 @@ func runLint(_ context.Context, e env, args []string) error {
 	if *dir != "" {
 		where = "shipped scenarios and " + *dir
 	}
-	_, err = fmt.Fprintf(e.stdout, "%s: OK (%d scenarios)\n", where, cat.Len())
+	if _, err = fmt.Fprintf(e.stdout, "%s: OK (%d scenarios)\n", where, cat.Len()); err != nil || *prefFile == "" {
+		return err
+	}
+	prefs, err := loadPreferences(*prefFile)
+	if le, ok := errors.AsType[*fixtures.LoadError](err); ok {
+		for _, p := range le.Problems {
+			fmt.Fprintln(e.stderr, p.String())
+		}
+		return fixtureError{n: len(le.Problems)}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s: OK (%d preferences)\n", *prefFile, len(prefs.All()))
 	return err
 }
 

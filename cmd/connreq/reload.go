@@ -9,7 +9,7 @@ import (
 )
 
 // reloadOnHUP calls reload on every SIGHUP until ctx ends or stop is called. A failed
-// reload is logged and changes nothing: the old fixtures keep serving.
+// reload is logged and changes nothing: what failed to load keeps its previous version.
 func reloadOnHUP(ctx context.Context, log *slog.Logger, reload func() error) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -23,7 +23,7 @@ func reloadOnHUP(ctx context.Context, log *slog.Logger, reload func() error) (st
 				return
 			case <-hup:
 				if err := reload(); err != nil {
-					log.Error("fixtures reload failed; the previous fixtures keep serving", "error", err.Error())
+					log.Error("reload failed", "error", err.Error())
 				}
 			}
 		}

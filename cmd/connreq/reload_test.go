@@ -51,10 +51,10 @@ func TestReloadOnHUP(t *testing.T) {
 		t.Fatal("SIGHUP did not reload")
 	}
 	deadline := time.Now().Add(time.Second)
-	for !strings.Contains(logs.String(), "previous fixtures keep serving") && time.Now().Before(deadline) {
+	for !strings.Contains(logs.String(), "reload failed") && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if got := logs.String(); !strings.Contains(got, "previous fixtures keep serving") || !strings.Contains(got, "/id: is required") {
+	if got := logs.String(); !strings.Contains(got, "reload failed") || !strings.Contains(got, "/id: is required") {
 		t.Errorf("log %q", got)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,10 +33,20 @@ func loadCatalogue(doc *openapi3.T, dir string) (*fixtures.Catalogue, error) {
 	return cat.With(user)
 }
 
+// loadPreferences returns the shipped preferences with those of file (if any) laid over
+// them; a bad file is a *fixtures.LoadError listing every problem.
+func loadPreferences(file string) (*fixtures.Preferences, error) {
+	prefs, err := fixtures.ShippedPreferences()
+	if err != nil || file == "" {
+		return prefs, err
+	}
+	return fixtures.LoadPreferences(prefs, file)
+}
+
 // serveFlags are the flags of connreq serve.
 type serveFlags struct {
 	addr, spec, now, tz, tokens, jwtSecret, publicURL, corsOrigin, logFormat, logLevel string
-	fixtures, replay, replayFallback                                                   string
+	fixtures, replay, replayFallback, preferences                                      string
 	seed                                                                               uint64
 	defaultLimit, maxLimit, journalSize                                                int
 	me                                                                                 int64
@@ -61,6 +72,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log-format", "text", "access log `format`: text or json")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (warn hides the access log)")
 	fs.StringVar(&f.fixtures, "fixtures", "", "`directory` of scenario files (YAML/JSON) that add to or replace shipped scenarios by name; SIGHUP reloads it")
+	fs.StringVar(&f.preferences, "preferences", "", "YAML/JSON `file` of community preferences (\"section.name\": value) laid over the shipped ones; SIGHUP reloads it")
 	fs.IntVar(&f.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept by /__connreq/requests (0 turns the journal off)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	fs.StringVar(&f.replay, "replay", "", "recording `directory` (connreq record) whose answers are served for the requests it holds")
@@ -171,19 +183,36 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	cfg.Scenarios = cat
+	if cfg.Preferences, err = loadPreferences(f.preferences); err != nil {
+		return err
+	}
 	srv, err := mock.New(doc, cfg)
 	if err != nil {
 		return usageError{err}
 	}
-	if f.fixtures != "" {
+	if f.fixtures != "" || f.preferences != "" {
 		stop := reloadOnHUP(ctx, cfg.Logger, func() error {
-			cat, err := loadCatalogue(doc, f.fixtures)
-			if err != nil {
-				return err
+			var errs []error
+			if f.fixtures != "" {
+				if cat, err := loadCatalogue(doc, f.fixtures); err != nil {
+					errs = append(errs, fmt.Errorf("--fixtures %s (the previous scenarios keep serving):\n%w", f.fixtures, err))
+				} else {
+					srv.SetScenarios(cat)
+					cfg.Logger.Info("fixtures reloaded", "dir", f.fixtures, "scenarios", cat.Len())
+				}
 			}
-			srv.SetScenarios(cat)
-			cfg.Logger.Info("fixtures reloaded", "dir", f.fixtures, "scenarios", cat.Len())
-			return nil
+			if f.preferences != "" {
+				prefs, err := loadPreferences(f.preferences)
+				if err == nil {
+					err = srv.SetPreferences(prefs)
+				}
+				if err != nil {
+					errs = append(errs, fmt.Errorf("--preferences %s (the previous preferences keep serving):\n%w", f.preferences, err))
+				} else {
+					cfg.Logger.Info("preferences reloaded", "file", f.preferences, "preferences", len(prefs.All()))
+				}
+			}
+			return errors.Join(errs...)
 		})
 		defer stop()
 	}
