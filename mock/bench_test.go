@@ -185,3 +185,30 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 	*c.body = append(*c.body, p...)
 	return c.discardWriter.Write(p)
 }
+
+// BenchmarkBoot runs the whole handler chain for each boot endpoint the official client
+// calls on start (compare with BenchmarkPage20, a cached page).
+func BenchmarkBoot(b *testing.B) {
+	h := benchServer(b)
+	for _, tc := range []struct{ name, path string }{
+		{"preferences", "/api/v2/dynamic_preference/"},
+		{"preferences-search", "/api/v2/dynamic_preference/?search=url_template"},
+		{"features", "/api/v2/feature/?"},
+		{"me", "/api/v2/user/me/"},
+		{"settings", "/api/v2/user/1/settings/"},
+		{"hidden-users", "/api/v2/user/hidden_users_id/"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			req := newReq(b, tc.path)
+			w := &discardWriter{h: http.Header{}}
+			h.ServeHTTP(w, req)
+			if w.code != http.StatusOK || w.n == 0 {
+				b.Fatalf("status %d, %d bytes", w.code, w.n)
+			}
+			for b.Loop() {
+				w.reset()
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
