@@ -49,6 +49,8 @@ class Boundary extends React.Component {
 createRoot(document.getElementById('root')).render(
   <Boundary>
     <SCContextProvider conf={conf}>
+      {/* Children render only once the client has booted (preferences and features loaded). */}
+      <h1 id="booted" style={{font: '16px sans-serif', margin: 16}}>connreq · official widget</h1>
       <div id="widget" style={{maxWidth: 420, margin: 16}}>
         <UserConnectionsRequestsWidget />
       </div>
