@@ -3,11 +3,11 @@
 //
 // Usage:
 //
-//	connreq serve    [--addr 127.0.0.1:4010] [--strict] [--seed N] [--tokens FILE] ...
+//	connreq serve    [--addr 127.0.0.1:4010] [--strict] [--seed N] [--tokens FILE] [--preferences FILE] ...
 //	connreq contract --target URL --token TOKEN --user ID [--junit FILE] [--json FILE] [--baseline URL|DIR] ...
 //	connreq record   --target URL --token TOKEN --user ID --out DIR [--anonymize]
 //	connreq serve    --replay DIR [--replay-fallback 404|generate]
-//	connreq lint     [--spec FILE]
+//	connreq lint     [--spec FILE] [--fixtures DIR] [--preferences FILE]
 //	connreq version
 //
 // Every flag can also be set as CONNREQ_<NAME> (upper case, "-" → "_"); the command
