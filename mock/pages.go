@@ -135,6 +135,16 @@ func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *ro
 	} else if owner == 0 {
 		owner = s.cfg.Me
 	}
+	if s.replay != nil && p.scenario == "" {
+		if c := s.replay.lists[owner]; c != nil {
+			s.serveCollection(w, r, q, c, owner, p)
+			return
+		}
+		if !s.replay.generate {
+			s.replayMiss(w, r, rt, "")
+			return
+		}
+	}
 	set := s.scenarios.Load()
 	sc, aerr := set.pick(p, owner)
 	if aerr != nil {
