@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/connreq/connreq/fixtures"
 )
@@ -35,6 +36,8 @@ type Recorded struct {
 	// Collection is the recorded list (nil when none was recorded); Entry says how.
 	Collection *fixtures.Collection
 	Entry      *fixtures.CollectionEntry
+	// CollectTime is how long walking the list took (all attempts).
+	CollectTime time.Duration
 }
 
 // tapped is one exchange seen by the tap, in the order Record writes them.
@@ -152,7 +155,9 @@ func (r *Runner) Record(ctx context.Context, opts RecordOptions) (*Recorded, err
 	}
 	out.Exchanges = len(rec.Entries)
 	if !opts.NoCollection {
+		start := time.Now()
 		en, coll, err := r.collect(ctx, rec, r.listPaths(rec, nil), opts.MaxItems, anon)
+		out.CollectTime = time.Since(start)
 		if err != nil {
 			return out, err
 		}

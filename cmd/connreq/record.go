@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/connreq/connreq/contract"
 )
@@ -60,8 +61,8 @@ func runRecord(ctx context.Context, e env, args []string) error {
 		if en.MaxItems > 0 {
 			cut = fmt.Sprintf(", cut by --max-items %d", en.MaxItems)
 		}
-		fmt.Fprintf(e.stdout, "recorded user %d's list: %d of %d items at limit %d into %s%s (%.0f bytes per item in memory)\n",
-			c.Owner, c.Stored(), c.Count, en.Limit, en.File, cut, float64(c.Bytes())/float64(max(c.Stored(), 1)))
+		fmt.Fprintf(e.stdout, "recorded user %d's list: %d of %d items at limit %d into %s%s (%s; %.0f bytes per item in memory)\n",
+			c.Owner, c.Stored(), c.Count, en.Limit, en.File, cut, rec.CollectTime.Round(time.Millisecond), float64(c.Bytes())/float64(max(c.Stored(), 1)))
 	}
 	if len(rec.Flagged) > 0 {
 		fmt.Fprintf(e.stdout, "%d problems flagged in %s/index.json (the answers are recorded as they came):\n", len(rec.Flagged), rec.Dir)
