@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/connreq/connreq/fixtures"
 )
@@ -16,6 +17,10 @@ import (
 // collectAttempts is how many times record walks a list that changes under it before it
 // stores the last walk, flagged.
 const collectAttempts = 3
+
+// MaxCollectItems is the most items record stores of a list without --max-items: a longer
+// list (the mock's 10^9-item user) is cut there, and the index says so.
+const MaxCollectItems = 1_000_000
 
 // walked is one complete walk of a list: its count and its items, compact, in order.
 type walked struct {
@@ -36,6 +41,9 @@ func (r *Runner) collect(ctx context.Context, rec *fixtures.Recording, paths []s
 		return nil, nil, nil // no owner to record: the exchanges alone
 	}
 	_, limit := limits(op.pager)
+	if maxItems <= 0 {
+		maxItems = MaxCollectItems
+	}
 	en := &fixtures.CollectionEntry{File: fixtures.CollectionFile(owner), Owner: owner, Paths: paths, Limit: limit}
 	c := newClient(r.s)
 	defer c.close()
@@ -68,30 +76,60 @@ func (r *Runner) collect(ctx context.Context, rec *fixtures.Recording, paths []s
 }
 
 // walkList fetches op's list for the runner's user page by page (limit items each, by
-// offset) and checks the walk. A transport failure or an answer that is not a page ends
-// the recording of the list with an error.
+// offset; the pages after the first concurrently, as the client's concurrency allows) and
+// checks the walk in order. A transport failure or an answer that is not a page ends the
+// recording of the list with an error.
 func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, maxItems int64, anon *fixtures.Anonymizer) (*walked, error) {
 	w := &walked{}
-	seen := map[string]int64{}
-	var first [][]byte
-	for offset := int64(0); ; {
-		p, err := r.fetchWindow(ctx, c, op, limit, offset, anon)
+	p0, err := r.fetchWindow(ctx, c, op, limit, 0, anon)
+	if err != nil {
+		return nil, err
+	}
+	w.count = p0.count
+	end := w.count
+	if maxItems > 0 {
+		end = min(end, maxItems)
+	}
+	var offsets []int64
+	for off := limit; off < end; off += limit {
+		offsets = append(offsets, off)
+	}
+	pages := make([]*window, len(offsets)+1)
+	errs := make([]error, len(offsets)+1)
+	pages[0] = p0
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range max(r.s.Concurrency, 1) {
+		wg.Go(func() {
+			for i := range next {
+				pages[i+1], errs[i+1] = r.fetchWindow(ctx, c, op, limit, offsets[i], anon)
+			}
+		})
+	}
+	for i := range offsets {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		if offset == 0 {
-			w.count, first = p.count, p.items
-		} else if p.count != w.count {
+	}
+	seen := make(map[string]int64, end)
+	for i, p := range pages {
+		offset := int64(i) * limit
+		if p.count != w.count {
 			w.problems = append(w.problems, fmt.Sprintf("count changed during the walk: %d on the first page, %d at offset %d", w.count, p.count, offset))
 			return w, nil
 		}
 		if want := min(limit, max(w.count-offset, 0)); int64(len(p.items)) != want {
 			w.problems = append(w.problems, fmt.Sprintf("offset %d gave %d items, want %d of count %d: a gap", offset, len(p.items), want, w.count))
-			if len(p.items) == 0 {
-				return w, nil
-			}
 		}
 		for k, it := range p.items {
+			if maxItems > 0 && int64(len(w.items)) >= maxItems {
+				break
+			}
 			key := itemKeyOf(it)
 			if j, dup := seen[key]; dup {
 				w.problems = append(w.problems, fmt.Sprintf("the item at index %d was already listed at index %d", offset+int64(k), j))
@@ -99,26 +137,16 @@ func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, 
 			}
 			seen[key] = offset + int64(k)
 			w.items = append(w.items, it)
-			if maxItems > 0 && int64(len(w.items)) >= maxItems {
-				break
-			}
-		}
-		offset += int64(len(p.items))
-		if maxItems > 0 && int64(len(w.items)) >= maxItems && int64(len(w.items)) < w.count {
-			w.cut = true
-			break
-		}
-		if offset >= w.count || len(p.items) == 0 {
-			break
 		}
 	}
+	w.cut = maxItems > 0 && int64(len(w.items)) >= maxItems && maxItems < w.count
 	if len(w.problems) == 0 && w.count > limit {
 		// The first page again: an insertion or removal during the walk shows there.
 		p, err := r.fetchWindow(ctx, c, op, limit, 0, anon)
 		if err != nil {
 			return nil, err
 		}
-		if p.count != w.count || !sameItems(p.items, first) {
+		if p.count != w.count || !sameItems(p.items, p0.items) {
 			w.problems = append(w.problems, fmt.Sprintf("the first page changed during the walk (count %d, then %d)", w.count, p.count))
 		}
 	}
@@ -175,6 +203,15 @@ func (r *Runner) fetchWindow(ctx context.Context, c *client, op *operation, limi
 
 // itemKeyOf identifies an item: its id when it has one, else its bytes.
 func itemKeyOf(it []byte) string {
+	if rest, ok := bytes.CutPrefix(it, []byte(`{"id":`)); ok {
+		n := 0
+		for n < len(rest) && (rest[n] >= '0' && rest[n] <= '9' || rest[n] == '-') {
+			n++
+		}
+		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
+			return "id " + string(rest[:n])
+		}
+	}
 	var v struct {
 		ID json.RawMessage `json:"id"`
 	}
