@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/connreq/connreq/fixtures"
 )
@@ -20,6 +21,10 @@ type RecordOptions struct {
 	Anonymize bool
 	// AnonymizeSeed picks the fakes (zero is a valid seed).
 	AnonymizeSeed uint64
+	// MaxItems bounds the items of the recorded list stored (0: all of them).
+	MaxItems int64
+	// NoCollection records the exchanges only (format 2 without a collection).
+	NoCollection bool
 }
 
 // Recorded summarises a recording.
@@ -28,6 +33,11 @@ type Recorded struct {
 	Exchanges int      // distinct requests written
 	Flagged   []string // "file: problem" for each answer a check found wrong
 	Report    *Report  // the contract run the recording was made with
+	// Collection is the recorded list (nil when none was recorded); Entry says how.
+	Collection *fixtures.Collection
+	Entry      *fixtures.CollectionEntry
+	// CollectTime is how long walking the list took (all attempts).
+	CollectTime time.Duration
 }
 
 // tapped is one exchange seen by the tap, in the order Record writes them.
@@ -144,6 +154,23 @@ func (r *Runner) Record(ctx context.Context, opts RecordOptions) (*Recorded, err
 		rec.Exchanges = append(rec.Exchanges, fixtures.Exchange{Request: t.req, Response: t.resp})
 	}
 	out.Exchanges = len(rec.Entries)
+	if !opts.NoCollection {
+		start := time.Now()
+		en, coll, err := r.collect(ctx, rec, r.listPaths(rec, nil), opts.MaxItems, anon)
+		out.CollectTime = time.Since(start)
+		if err != nil {
+			return out, err
+		}
+		if coll != nil {
+			en.Paths = r.listPaths(rec, coll)
+			rec.Collections = append(rec.Collections, *en)
+			rec.Lists = append(rec.Lists, coll)
+			out.Collection, out.Entry = coll, en
+			for _, p := range en.Problems {
+				out.Flagged = append(out.Flagged, en.File+": "+p)
+			}
+		}
+	}
 	if err := fixtures.WriteRecording(opts.Dir, rec); err != nil {
 		return out, &ConfigError{Problems: []string{"Out: " + err.Error()}}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,6 +122,12 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.Me == 0 {
 		c.Me = 1
+		if c.Replay != nil {
+			// A replay's self path is the recorded user's, as it was for the token recorded.
+			if id, err := strconv.ParseInt(c.Replay.User, 10, 64); err == nil && id >= 1 && id <= maxUserID {
+				c.Me = id
+			}
+		}
 	}
 	if c.Me < 1 || c.Me > maxUserID {
 		bad("Me", fmt.Sprintf("must be a user id between 1 and %d", maxUserID), c.Me)

@@ -29,6 +29,9 @@ type replaySet struct {
 	byRaw    map[string]*replayed // "GET path?query" exactly as recorded: the fast path
 	keys     []string             // sorted, for "closest" hints
 	generate bool                 // fall back to generated data
+	// lists are the recorded collections by owner: any window of them is served on every
+	// list path of the owner that no exchange answers exactly.
+	lists map[int64]*fixtures.Collection
 }
 
 // replayed is one recorded answer. A body with links is kept in pieces around the
@@ -111,6 +114,14 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 	}
 	if len(set.byKey) == 0 {
 		return nil, fmt.Errorf("replay: the recording has no answered request to serve")
+	}
+	for _, c := range rec.Lists {
+		if c != nil {
+			if set.lists == nil {
+				set.lists = map[int64]*fixtures.Collection{}
+			}
+			set.lists[c.Owner] = c
+		}
 	}
 	sort.Strings(set.keys)
 	return set, nil
@@ -212,18 +223,43 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 		rp = set.byKey[key]
 	}
 	if rp == nil {
-		if set.generate {
-			return false
+		if set.generate || (rt.kind == kindConnections && set.lists != nil) {
+			return false // generated data, or a recorded collection may hold the list
 		}
-		detail := "connreq replay: no recorded answer to " + key
-		if near := fixtures.Closest(set.keys, key, 3); len(near) > 0 {
-			detail += "; closest recorded: " + strings.Join(near, "; ")
-		}
-		writeError(w, errStatus(http.StatusNotFound, detail))
+		s.replayMiss(w, r, rt, key)
 		return true
 	}
 	s.writeReplayed(w, r, rp, p)
 	return true
+}
+
+// replayMiss answers a request the recording cannot: a 404 naming the closest recorded
+// requests. key is the request's key ("" to compute it).
+func (s *Server) replayMiss(w http.ResponseWriter, r *http.Request, rt *route, key string) {
+	if key == "" {
+		key = fixtures.RequestKey(r.Method, r.URL.EscapedPath(), r.URL.RawQuery, s.keyPager(rt))
+	}
+	detail := "connreq replay: no recorded answer to " + key
+	if near := fixtures.Closest(s.replay.keys, key, 3); len(near) > 0 {
+		detail += "; closest recorded: " + strings.Join(near, "; ")
+	}
+	writeError(w, errStatus(http.StatusNotFound, detail))
+}
+
+// serveCollection answers a window of owner's recorded list c with the one page function:
+// any limit and offset, DRF's count and links on the mock's host. A window past the items
+// record --max-items kept is a 404 saying so.
+func (s *Server) serveCollection(w http.ResponseWriter, r *http.Request, q fixtures.Query, c *fixtures.Collection, owner int64, p *prefs) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.scenario = "replay"
+	}
+	if _, end := s.pager.Window(q).Bounds(c.Count); end > c.Stored() {
+		writeError(w, errStatus(http.StatusNotFound, fmt.Sprintf(
+			"connreq replay: this window reaches item %d of user %d's list, past the %d recorded (record --max-items); its count is %d",
+			end-1, owner, c.Stored(), c.Count)))
+		return
+	}
+	s.servePage(w, r, q, c, owner, p.faults(), "replay", nil)
 }
 
 // serveRefusal answers a request the mock's authentication refused with the recorded 401

@@ -5,7 +5,7 @@
 //
 //	connreq serve    [--addr 127.0.0.1:4010] [--strict] [--seed N] [--tokens FILE] [--preferences FILE] ...
 //	connreq contract --target URL --token TOKEN --user ID [--junit FILE] [--json FILE] [--baseline URL|DIR] ...
-//	connreq record   --target URL --token TOKEN --user ID --out DIR [--anonymize]
+//	connreq record   --target URL --token TOKEN --user ID --out DIR [--anonymize] [--max-items N]
 //	connreq serve    --replay DIR [--replay-fallback 404|generate]
 //	connreq lint     [--spec FILE] [--fixtures DIR] [--preferences FILE]
 //	connreq version

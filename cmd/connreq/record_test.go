@@ -112,3 +112,51 @@ func TestRecordReplayBadInput(t *testing.T) {
 		t.Errorf("record removed a file it did not own: %v", err)
 	}
 }
+
+// Through the CLI: record a list whole, page it on the replay at limits the recorder never
+// sent; a collection edited against the spec stops serve --replay with exit 2 and names it.
+func TestRecordCollectionCLI(t *testing.T) {
+	t.Parallel()
+	target := mockTarget(t, false)
+	dir := filepath.Join(t.TempDir(), "rec")
+	code, stdout, stderr := runCLI(t, t.Context(), nil, "record", "--target", target, "--token", contractToken, "--user", "900000007", "--out", dir, "--max-items", "300")
+	if code != 0 || !strings.Contains(stdout, "recorded user 900000007's list: 300 of 1000 items at limit 100 into collections/user-900000007.json, cut by --max-items 300 (") {
+		t.Fatalf("record: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	index, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil || !strings.Contains(string(index), `"max_items": 300`) {
+		t.Errorf("the index does not say --max-items bit:\n%s", index)
+	}
+	replay := serveInProcess(t, nil, "--replay", dir)
+	for _, q := range []string{"?limit=7&offset=13", "?limit=3", "?offset=3&limit=10", "?limit=100&offset=200"} {
+		a, b := getBody(t, replay+"/api/v2/user/900000007/connection_requests/"+q), getBody(t, target+"/api/v2/user/900000007/connection_requests/"+q)
+		if strings.ReplaceAll(a, replay, "H") != strings.ReplaceAll(b, target, "H") {
+			t.Errorf("%s: the replay differs from the live list:\n%.200s\n%.200s", q, a, b)
+		}
+	}
+
+	file := filepath.Join(dir, "collections", "user-900000007.json")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), `"gender":"`, `"gender":"Robot","x":"`, 1)
+	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, t.Context(), nil, "serve", "--replay", dir, "--addr", "127.0.0.1:0")
+	want := file + `: /items/0/from_user/gender: must be one of ["Male","Female","Unspecified"] (got "Robot")`
+	if code != 2 || !strings.Contains(stderr, want) {
+		t.Errorf("serve --replay with a bad collection: exit %d, want 2 and %q\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+	}
+}
+
+// getBody GETs url with the contract token and returns the body of a 200.
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	status, body := httpGet(t, url, "Bearer "+contractToken)
+	if status != 200 {
+		t.Fatalf("GET %s: %d %s", url, status, body)
+	}
+	return string(body)
+}

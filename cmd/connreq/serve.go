@@ -65,7 +65,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "contract-strict mode: 400 for any request that breaks the spec")
 	fs.StringVar(&f.tokens, "tokens", "", "YAML/JSON `file` mapping token → {user_id, staff}; other tokens get 401")
 	fs.StringVar(&f.jwtSecret, "jwt-secret", "", "HS256 `secret`: verify JWT signatures and expiry")
-	fs.Int64Var(&f.me, "me", 1, "caller's user `id` on the self path when the token names nobody")
+	fs.Int64Var(&f.me, "me", 0, "caller's user `id` on the self path when the token names nobody (0: 1, or with --replay the recorded user)")
 	fs.BoolVar(&f.friendship, "friendship", true, "community in friendship mode (false: lists answer 403)")
 	fs.StringVar(&f.publicURL, "public-url", "", "public base `URL` for links when behind a proxy (e.g. https://api.example.com)")
 	fs.StringVar(&f.corsOrigin, "cors-origin", "*", "allowed browser `origins`, comma-separated; * echoes any, off disables CORS")
@@ -148,12 +148,6 @@ func (f *serveFlags) config(stderr io.Writer) (mock.Config, error) {
 	switch {
 	case f.replayFallback != mock.ReplayFallback404 && f.replayFallback != mock.ReplayFallbackGenerate:
 		return cfg, usagef("--replay-fallback: must be %s or %s (got %q)", mock.ReplayFallback404, mock.ReplayFallbackGenerate, f.replayFallback)
-	case f.replay != "":
-		rec, err := fixtures.LoadRecording(f.replay)
-		if err != nil {
-			return cfg, usageError{fmt.Errorf("--replay: cannot load the recording:\n%w", err)}
-		}
-		cfg.Replay, cfg.ReplayFallback = rec, f.replayFallback
 	}
 	if f.shutdownTimeout <= 0 {
 		return cfg, usagef("--shutdown-timeout: must be positive (got %s)", f.shutdownTimeout)
@@ -178,6 +172,17 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	cfg.SpecYAML = specYAML
+	if f.replay != "" {
+		// Loaded whole against the spec before anything starts: a bad file is exit 2.
+		rec, err := fixtures.LoadRecordingFor(doc, f.replay)
+		if err != nil {
+			return usageError{fmt.Errorf("--replay: cannot load the recording:\n%w", err)}
+		}
+		cfg.Replay, cfg.ReplayFallback = rec, f.replayFallback
+		for i, c := range rec.Lists {
+			cfg.Logger.Info("replay collection", "user", c.Owner, "count", c.Count, "stored", c.Stored(), "paths", strings.Join(rec.Collections[i].Paths, " "))
+		}
+	}
 	cat, err := loadCatalogue(doc, f.fixtures)
 	if err != nil {
 		return err
