@@ -190,6 +190,15 @@ func (s *Server) serveSettings(w http.ResponseWriter, r *http.Request, who calle
 // hiddenUserIDs is the answer of /user/hidden_users_id/: nobody is hidden.
 const hiddenUserIDs = `[]`
 
+// isBoot reports whether kind is one of the official client's boot answers.
+func isBoot(kind routeKind) bool {
+	switch kind {
+	case kindPreferences, kindFeatures, kindMe, kindSettings, kindHiddenIDs:
+		return true
+	}
+	return false
+}
+
 // serveBoot answers every operation that is not a connection request list.
 func (s *Server) serveBoot(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, who caller) {
 	switch rt.kind {

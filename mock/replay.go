@@ -32,6 +32,10 @@ type replaySet struct {
 	// lists are the recorded collections by owner: any window of them is served on every
 	// list path of the owner that no exchange answers exactly.
 	lists map[int64]*fixtures.Collection
+	// generatedBoot are the official client's boot routes (preferences, features, me,
+	// settings, hidden users) the recorded deployment never answered with a 2xx: the
+	// generated answers serve them, so the client boots on any recording.
+	generatedBoot map[*route]bool
 }
 
 // replayed is one recorded answer. A body with links is kept in pieces around the
@@ -58,7 +62,9 @@ type builtBody struct {
 // recorded answers to authenticated (or unsecured) requests, first one per key. Every
 // problem (an exchange no route serves) is reported at once; nothing is half-loaded.
 func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replaySet, error) {
-	set := &replaySet{byKey: map[string]*replayed{}, byRaw: map[string]*replayed{}, refusals: map[string]*replayed{}}
+	set := &replaySet{byKey: map[string]*replayed{}, byRaw: map[string]*replayed{}, refusals: map[string]*replayed{},
+		generatedBoot: map[*route]bool{}}
+	answered := map[*route]bool{}
 	switch fallback {
 	case "", ReplayFallback404:
 	case ReplayFallbackGenerate:
@@ -105,12 +111,25 @@ func (s *Server) newReplaySet(rec *fixtures.Recording, fallback string) (*replay
 		}
 		set.byKey[key] = rp
 		set.keys = append(set.keys, key)
+		if en.Status >= 200 && en.Status < 300 {
+			answered[rt] = true
+		}
 		if en.Method == http.MethodGet {
 			set.byRaw[en.Path+"?"+en.Query] = rp
 		}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("replay %s:\n%s", rec.Target, strings.Join(problems, "\n"))
+	}
+	var generated []string
+	for _, rt := range s.routes {
+		if isBoot(rt.kind) && !answered[rt] {
+			set.generatedBoot[rt] = true
+			generated = append(generated, rt.path)
+		}
+	}
+	if len(generated) > 0 {
+		s.cfg.Logger.Info("replay: the recording has no answer here; generated answers serve it", "paths", strings.Join(generated, " "))
 	}
 	if len(set.byKey) == 0 {
 		return nil, fmt.Errorf("replay: the recording has no answered request to serve")
@@ -223,7 +242,7 @@ func (s *Server) serveReplay(w http.ResponseWriter, r *http.Request, rt *route, 
 		rp = set.byKey[key]
 	}
 	if rp == nil {
-		if set.generate || (rt.kind == kindConnections && set.lists != nil) {
+		if set.generate || (rt.kind == kindConnections && set.lists != nil) || set.generatedBoot[rt] {
 			return false // generated data, or a recorded collection may hold the list
 		}
 		s.replayMiss(w, r, rt, key)

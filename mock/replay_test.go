@@ -265,3 +265,27 @@ func FuzzReplay(f *testing.F) {
 		}
 	})
 }
+
+// TestReplayBootFallsBackToGenerated: the official client's boot endpoints that the
+// recorded deployment never answered are served generated, the recorded ones replayed.
+func TestReplayBootFallsBackToGenerated(t *testing.T) {
+	t.Parallel()
+	const origin = "http://prod.example.org"
+	rec := recordFrom(t, origin, seedPath, "/api/v2/dynamic_preference/?limit=2")
+	replay := newTestServer(t, mock.Config{Replay: rec})
+	plain := newTestServer(t, mock.Config{})
+	for _, path := range []string{"/api/v2/user/me/", "/api/v2/feature/?", "/api/v2/user/1/settings/", "/api/v2/user/hidden_users_id/"} {
+		got, want := do(t, replay, "GET", path, auth()), do(t, plain, "GET", path, auth())
+		if got.status != 200 || !bytes.Equal(got.body, want.body) {
+			t.Errorf("%s on the replay: %d %.120s, want the generated answer", path, got.status, got.body)
+		}
+	}
+	// dynamic_preference was recorded: its exact request replays, another one is a miss.
+	want := bytes.ReplaceAll(rec.Exchanges[1].Response.Body, []byte(origin), []byte(replay.URL))
+	if got := do(t, replay, "GET", "/api/v2/dynamic_preference/?limit=2", nil); got.status != 200 || !bytes.Equal(got.body, want) {
+		t.Errorf("recorded preferences not replayed: %d %.120s", got.status, got.body)
+	}
+	if got := do(t, replay, "GET", "/api/v2/dynamic_preference/?search=x", nil); got.status != 404 || !strings.Contains(string(got.body), "no recorded answer") {
+		t.Errorf("unrecorded preference query: %d %.120s", got.status, got.body)
+	}
+}
