@@ -26,19 +26,20 @@ const tokenFor = (userID) =>
   Buffer.from(JSON.stringify({user_id: userID, token_type: 'access', jti: `e2e-${userID}`})).toString('base64url') +
   '.Y29ubnJlcS1lMmU';
 
-async function api(base, pathAndQuery, userID) {
-  const res = await fetch(base + pathAndQuery, {headers: userID ? {Authorization: `Bearer ${tokenFor(userID)}`} : {}});
+async function api(base, pathAndQuery, userID, token) {
+  token ??= userID ? tokenFor(userID) : null;
+  const res = await fetch(base + pathAndQuery, {headers: token ? {Authorization: `Bearer ${token}`} : {}});
   assert.equal(res.status, 200, `${pathAndQuery}: status ${res.status}`);
   return res.json();
 }
 
 // The caller's whole received list, walked at the maximum limit.
-async function wholeList(userID) {
+async function wholeList(userID, base = mockURL, token = undefined) {
   const items = [];
-  let url = `${mockURL}/api/v2/user/connection/requests/?limit=100`;
+  let url = `${base}/api/v2/user/connection/requests/?limit=100`;
   let count = null;
   while (url) {
-    const page = await api('', url, userID);
+    const page = await api('', url, userID, token);
     count ??= page.count;
     assert.equal(page.count, count, 'count changed during the walk');
     items.push(...page.results);
@@ -134,22 +135,9 @@ function assertItems(where, got, want) {
   });
 }
 
-test('long list: widget, title, "Show All" dialog walked to the end in the server order', async () => {
-  const user = 1;
-  const {count, items} = await wholeList(user);
-  assert.ok(count > 13, `user ${user} must have a long list (count ${count})`);
-  const me = await api(mockURL, '/api/v2/user/me/', user);
-  assert.equal(me.connection_requests_received_counter, count, '/user/me/ counter equals the list count');
-  assert.ok(items.some((it) => it.from_user.connection_status === null), 'the list has a rejected request');
-
-  const {page, context, calls, errors} = await open(mockURL, user);
-  const widget = page.locator('.SCUserConnectionsRequestsWidget-root');
-  await widget.locator('.SCUser-root').first().waitFor();
-  assert.equal(await page.locator('#crash').count(), 0, 'the app did not crash');
-  assert.equal(await widget.locator('.SCUserConnectionsRequestsWidget-title').textContent(), `${count} connections requests`);
-  assertItems('widget', await widgetItems(widget), items.slice(0, 3));
-  await widget.screenshot({path: path.join(artifacts, 'widget-long.png')});
-
+// walkDialog clicks "Show All" and scrolls the dialog until its end message: the widget's
+// dialog follows `next` as it scrolls. It returns the dialog.
+async function walkDialog(page, widget) {
   // "Show All": the dialog's first call is offset=3&limit=10; the widget's scroll handler
   // does not wait for a load in flight, so scrolling starts after that answer.
   const first = page.waitForResponse((r) => r.url().includes('offset=3') && r.url().includes('limit=10'));
@@ -171,6 +159,26 @@ test('long list: widget, title, "Show All" dialog walked to the end in the serve
     await page.waitForFunction((n) => document.querySelectorAll('.SCUserConnectionsRequestsWidget-dialog-root .SCUser-root').length > n ||
       document.querySelector('.SCUserConnectionsRequestsWidget-end-message'), shown, {timeout: 5000}).catch(() => {});
   }
+  return dialog;
+}
+
+test('long list: widget, title, "Show All" dialog walked to the end in the server order', async () => {
+  const user = 1;
+  const {count, items} = await wholeList(user);
+  assert.ok(count > 13, `user ${user} must have a long list (count ${count})`);
+  const me = await api(mockURL, '/api/v2/user/me/', user);
+  assert.equal(me.connection_requests_received_counter, count, '/user/me/ counter equals the list count');
+  assert.ok(items.some((it) => it.from_user.connection_status === null), 'the list has a rejected request');
+
+  const {page, context, calls, errors} = await open(mockURL, user);
+  const widget = page.locator('.SCUserConnectionsRequestsWidget-root');
+  await widget.locator('.SCUser-root').first().waitFor();
+  assert.equal(await page.locator('#crash').count(), 0, 'the app did not crash');
+  assert.equal(await widget.locator('.SCUserConnectionsRequestsWidget-title').textContent(), `${count} connections requests`);
+  assertItems('widget', await widgetItems(widget), items.slice(0, 3));
+  await widget.screenshot({path: path.join(artifacts, 'widget-long.png')});
+
+  const dialog = await walkDialog(page, widget);
   const inDialog = await widgetItems(dialog);
   assert.equal(new Set(inDialog.map((i) => i.href)).size, count, 'the dialog lists exactly count distinct requests');
   assertItems('dialog', inDialog, items);
@@ -236,5 +244,39 @@ test('friendship off (--friendship=false): the client hides the widget and never
   const log = await serverLog(mockOffURL);
   assert.equal(log.filter((c) => c.url.includes('/connection/requests/')).length, 0);
   assertAll2xx('friendship off', log);
+  await context.close();
+});
+
+// A real Django REST Framework deployment (contract/testdata/drfapp), recorded anonymised
+// with connreq record and served offline with connreq serve --replay: the official client
+// boots on the recorded preferences, features and profile, and its widget and dialog list
+// the live app's requests in the live app's order.
+test('replay of a recorded DRF deployment: the widget and its dialog walk match the live app', async () => {
+  const liveURL = process.env.LIVE_URL;
+  const replayURL = process.env.REPLAY_URL;
+  const liveToken = process.env.LIVE_TOKEN;
+  const user = Number(process.env.LIVE_USER);
+  assert.ok(liveURL && replayURL && liveToken && user, 'LIVE_URL, REPLAY_URL, LIVE_TOKEN and LIVE_USER are set by .ci/widget-e2e');
+  const live = await wholeList(user, liveURL, liveToken);
+  const replayed = await wholeList(user, replayURL);
+  assert.ok(live.count > 13, `the live list is long (count ${live.count})`);
+  assert.equal(replayed.count, live.count);
+  assert.deepEqual(replayed.items.map((it) => it.id), live.items.map((it) => it.id), 'the replay holds the live list, in order');
+  const me = await api(replayURL, '/api/v2/user/me/', user);
+  assert.equal(me.connection_requests_received_counter, live.count);
+
+  const {page, context, errors} = await open(replayURL, user);
+  const widget = page.locator('.SCUserConnectionsRequestsWidget-root');
+  await widget.locator('.SCUser-root').first().waitFor();
+  assert.equal(await widget.locator('.SCUserConnectionsRequestsWidget-title').textContent(), `${live.count} connections requests`);
+  // Anonymised names come from the replay; ids, order and statuses are the live app's.
+  const expected = replayed.items.map((it, i) => ({...it, from_user: {...it.from_user, connection_status: live.items[i].from_user.connection_status}}));
+  assertItems('widget (replay)', await widgetItems(widget), expected.slice(0, 3));
+  await widget.screenshot({path: path.join(artifacts, 'replay-widget.png')});
+  const dialog = await walkDialog(page, widget);
+  assertItems('dialog (replay)', await widgetItems(dialog), expected);
+  await page.screenshot({path: path.join(artifacts, 'replay-dialog.png')});
+  assert.deepEqual(errors, []);
+  assertAll2xx('replay of the DRF app', await serverLog(replayURL));
   await context.close();
 });

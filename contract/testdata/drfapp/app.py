@@ -232,6 +232,19 @@ PREFERENCES = [  # (section, name, value): the community's dynamic preferences, 
     ("appearance", "font_family", "Inter, sans-serif"), ("webhook", "enabled", False),
     ("addons", "analytics_enabled", False), ("addons", "ai_moderation_enabled", True),
     ("addons", "reactions_enabled", True),
+    # The URL templates a SelfCommunity front end routes with (its router reads every one).
+    ("configurations", "url_template_post", "/p/{id}-{slug}/"),
+    ("configurations", "url_template_discussion", "/d/{id}-{slug}/"),
+    ("configurations", "url_template_status", "/s/{id}-{slug}/"),
+    ("configurations", "url_template_comment", "/c/{id}/"),
+    ("configurations", "url_template_category", "/categoria/{id}-{slug}/"),
+    ("configurations", "url_template_categories_list", "/categorie/"),
+    ("configurations", "url_template_profile", "/utente/{username}/"),
+    ("configurations", "url_template_profile_settings", "/impostazioni/"),
+    ("configurations", "url_template_notifications", "/notifiche/"),
+    ("configurations", "url_template_private_message", "/messaggi/{id}/"),
+    ("configurations", "url_template_incubator", "/incubatore/{id}-{slug}/"),
+    ("configurations", "url_template_live_stream", "/live/{id}-{slug}/"),
 ]
 STAFF = {1}  # user 1 is the community manager
 
