@@ -118,7 +118,29 @@ func exitCode(stderr io.Writer, name string, err error) int {
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("connreq "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage of connreq %s:\n", name)
+		fs.PrintDefaults()
+		if doc := referenceDoc(name); doc != "" {
+			fmt.Fprintf(stderr, "\nReference: %s (in the connreq repository); every flag can also be set as CONNREQ_<NAME>.\n", doc)
+		}
+	}
 	return fs
+}
+
+// referenceDoc is the docs/ page of a subcommand.
+func referenceDoc(name string) string {
+	switch name {
+	case "serve":
+		return "docs/serve.md, docs/scenarios.md, docs/official-client.md, docs/record-replay.md (--replay)"
+	case "contract":
+		return "docs/contract.md, docs/record-replay.md (--baseline)"
+	case "record":
+		return "docs/record-replay.md, docs/recordings.md"
+	case "lint":
+		return "docs/scenarios.md, docs/official-client.md (--preferences)"
+	}
+	return ""
 }
 
 // envName is the environment variable for a flag: CONNREQ_ + upper snake case.
