@@ -91,6 +91,10 @@ func validHeaderList(v string) bool {
 	return true
 }
 
+// varyAcceptOnly is the Vary value of an answer without CORS; shared by every answer and
+// never written to (varyAccept hands it out with its capacity cut to its length).
+var varyAcceptOnly = []string{"Accept"}
+
 // varyAccept adds Accept to the Vary header of a JSON answer, keeping what is there:
 // the CORS middleware has already put Origin in it for a browser's request, and a shared
 // cache must not serve one origin's answer to another (design §4).
@@ -102,7 +106,7 @@ func varyAccept(h http.Header) {
 		}
 	}
 	if len(v) == 0 {
-		h["Vary"] = []string{"Accept"}
+		h["Vary"] = varyAcceptOnly[:1:1] // shared: a later append copies (cap 1)
 		return
 	}
 	h["Vary"] = append(v[:len(v):len(v)], "Accept")
