@@ -75,7 +75,7 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("new mock: %w", err)
 		}
 	}
-	s.handler = chain(s.newRouter(), s.recoverer, s.observe, s.headerLimit, s.cors)
+	s.handler = chain(s.newRouter(), s.recoverer, s.observe, s.framingGuard, s.headerLimit, s.cors)
 	return s, nil
 }
 
