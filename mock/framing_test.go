@@ -125,4 +125,3 @@ func rawExchange(t *testing.T, addr, raw string, n int) ([]answer, bool) {
 	}
 	return answers, true
 }
-
