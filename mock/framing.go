@@ -18,14 +18,10 @@ import (
 // request with a body, as possibly smuggled: it is answered, then the connection closes
 // (Connection: close), so no byte after it is ever read as a request. A header value
 // that hides a framing field (an obs-fold line net/http joined into the value above it,
-// which a proxy may read as a field of its own) is refused with a 400 and a close.
+// which a proxy may read as a field of its own) is refused with a 400 and a close by
+// headerLimit, which walks the header fields anyway.
 func (s *Server) framingGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if name := hiddenFramingField(r.Header); name != "" {
-			w.Header().Set("Connection", "close")
-			writeError(w, errAmbiguousFraming(name))
-			return
-		}
 		if len(r.TransferEncoding) > 0 || (r.ContentLength != 0 && !r.ProtoAtLeast(1, 1)) {
 			w.Header().Set("Connection", "close")
 		}
@@ -33,37 +29,38 @@ func (s *Server) framingGuard(next http.Handler) http.Handler {
 	})
 }
 
-// hiddenFramingField returns the name of a header field whose value holds
-// "Content-Length:" or "Transfer-Encoding:" after a space (how net/http joins an obs-fold
-// line), the first in sorted order so the answer is deterministic; "" if none does.
-func hiddenFramingField(h http.Header) string {
-	found := ""
-	for name, vs := range h {
-		for _, v := range vs {
-			if hidesFraming(v) && (found == "" || name < found) {
-				found = name
-			}
-		}
-	}
-	return found
-}
-
 // hidesFraming reports whether v contains a framing field name followed by a colon, at
-// the start of v or after a space or tab.
+// the start of v or after a space or tab. It runs on every header value of every request,
+// so a colon is only looked at closely when the letter before it ends a framing name.
 func hidesFraming(v string) bool {
-	for rest := v; ; {
-		i := strings.IndexByte(rest, ':')
-		if i < 0 {
+	for i := 0; ; {
+		j := strings.IndexByte(v[i:], ':')
+		if j < 0 {
 			return false
 		}
-		head := strings.TrimRight(rest[:i], " \t")
-		for _, f := range [...]string{"content-length", "transfer-encoding"} {
-			if len(head) >= len(f) && strings.EqualFold(head[len(head)-len(f):], f) {
-				if j := len(head) - len(f); j == 0 || head[j-1] == ' ' || head[j-1] == '\t' {
-					return true
-				}
+		end := i + j
+		i = end + 1
+		for end > 0 && (v[end-1] == ' ' || v[end-1] == '\t') {
+			end--
+		}
+		if end == 0 {
+			continue
+		}
+		switch v[end-1] | 0x20 { // ASCII lower case
+		case 'h':
+			if endsWithField(v, end, "content-length") {
+				return true
+			}
+		case 'g':
+			if endsWithField(v, end, "transfer-encoding") {
+				return true
 			}
 		}
-		rest = rest[i+1:]
 	}
+}
+
+// endsWithField reports whether v[:end] ends with name (any case) as a word of its own.
+func endsWithField(v string, end int, name string) bool {
+	start := end - len(name)
+	return start >= 0 && strings.EqualFold(v[start:end], name) && (start == 0 || v[start-1] == ' ' || v[start-1] == '\t')
 }
