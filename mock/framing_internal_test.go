@@ -1,6 +1,9 @@
 package mock
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 func TestHidesFraming(t *testing.T) {
 	t.Parallel()
@@ -49,4 +52,33 @@ func BenchmarkHidesFraming(b *testing.B) {
 			}
 		}
 	}
+}
+
+// framingField is the reference hidesFraming must agree with: a framing field name, at
+// the start or after a space or tab, then optional spaces or tabs and a colon (ASCII
+// case-insensitive: the value is lowered first, ASCII only, as field names compare).
+var framingField = regexp.MustCompile(`(?:^|[ \t])(?:content-length|transfer-encoding)[ \t]*:`)
+
+// FuzzHidesFraming checks hidesFraming against the regular expression on any value.
+func FuzzHidesFraming(f *testing.F) {
+	for _, seed := range []string{"1 Content-Length: 40", "a\tTRANSFER-ENCODING\t:chunked", "http://x:1/content-length:",
+		"my-content-length: 5", "content-length", "tranſfer-encoding:", "Content-Length :"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if got, want := hidesFraming(v), framingField.MatchString(asciiLower(v)); got != want {
+			t.Errorf("hidesFraming(%q) = %v, the reference says %v", v, got, want)
+		}
+	})
+}
+
+// asciiLower lowers ASCII letters only, as HTTP field names compare.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
