@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -79,7 +80,10 @@ func checkHealth(ctx context.Context, target string, timeout time.Duration) (str
 		if errors.Is(err, context.DeadlineExceeded) {
 			return "", fmt.Errorf("no answer within %s", timeout)
 		}
-		return "", fmt.Errorf("unreachable: %w", unwrapURLError(err))
+		if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "dial" {
+			return "", fmt.Errorf("unreachable: %w", unwrapURLError(err))
+		}
+		return "", fmt.Errorf("no valid HTTP answer: %w", unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHealthBody+1))

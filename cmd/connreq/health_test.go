@@ -87,6 +87,26 @@ func TestHealth(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte("<html>ok</html>"))
 	})
+	// garbage answers with bytes that are not HTTP.
+	garbage, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { garbage.Close() })
+	go func() {
+		for {
+			c, err := garbage.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = c.Read(make([]byte, 4096)) // the request
+				_, _ = c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n\r\n"))
+				time.Sleep(time.Second)
+			}()
+		}
+	}()
 	huge := serve(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok","pad":"` + strings.Repeat("x", 100<<10) + `"}`))
@@ -114,6 +134,7 @@ func TestHealth(t *testing.T) {
 		{name: "not JSON", args: []string{"--url", jsonAnswer(200, `ok`)}, wantCode: 1, wantErr: "body is not JSON"},
 		{name: "HTML", args: []string{"--url", html}, wantCode: 1, wantErr: `Content-Type "text/html", want application/json`},
 		{name: "redirect", args: []string{"--url", redirect}, wantCode: 1, wantErr: "status 302, want 200"},
+		{name: "not HTTP", args: []string{"--url", "http://" + garbage.Addr().String()}, wantCode: 1, wantErr: `no valid HTTP answer: net/http: HTTP/1.x transport connection broken: malformed HTTP response "SSH-2.0-OpenSSH_9.2"`},
 		{name: "huge body", args: []string{"--url", huge}, wantCode: 1, wantErr: "body larger than 65536 bytes"},
 		{name: "bad URL", args: []string{"--url", "127.0.0.1:4010"}, wantCode: 2, wantErr: "--url: must be an http:// or https:// URL with a host"},
 		{name: "bad timeout", args: []string{"--timeout", "0s"}, wantCode: 2, wantErr: "--timeout: must be positive"},
