@@ -119,6 +119,7 @@ func (r *Runner) Record(ctx context.Context, opts RecordOptions) (*Recorded, err
 		LinkBase:   r.s.linkBase,
 		User:       r.s.User,
 		Anonymized: opts.Anonymize,
+		Connreq:    rep.Connreq,
 	}
 	seen := map[fixtures.RecordedRequest]bool{}
 	out := &Recorded{Dir: opts.Dir, Report: rep}

@@ -70,6 +70,9 @@ func TestRecordReplayBaseline(t *testing.T) {
 	if rec.Exchanges < 20 || len(loaded.Entries) != rec.Exchanges {
 		t.Fatalf("recorded %d exchanges, index lists %d", rec.Exchanges, len(loaded.Entries))
 	}
+	if v := connreq.BuildInfo().String(); loaded.Connreq != v || rec.Report.Connreq != v {
+		t.Errorf("connreq version: recording %q, report %q, want %q", loaded.Connreq, rec.Report.Connreq, v)
+	}
 	replay := startMock(t, mock.Config{Replay: loaded})
 	rep := runAgainst(t, replay.URL, contract.Config{Token: secretToken, Baseline: dir})
 	if err := rep.Err(); err != nil {

@@ -21,9 +21,11 @@ const maxFailuresKept = 5
 type Report struct {
 	Target string `json:"target"` // credentials removed
 	// Baseline is the deployment or recording answers were diffed with, "" for none.
-	Baseline string        `json:"baseline,omitempty"`
-	User     string        `json:"user"`
-	Spec     SpecInfo      `json:"spec"`
+	Baseline string   `json:"baseline,omitempty"`
+	User     string   `json:"user"`
+	Spec     SpecInfo `json:"spec"`
+	// Connreq is the version of connreq that ran the checks (connreq.Build.String).
+	Connreq  string        `json:"connreq"`
 	Strict   bool          `json:"strict"`
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"-"`

@@ -54,7 +54,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 		mode = "strict"
 	}
 	fmt.Fprintf(bw, "%s %s · user %s\n", paint(ansiBold, "connreq contract"), r.Target, r.User)
-	fmt.Fprintf(bw, "spec: %s %s · %s mode\n", r.Spec.Title, r.Spec.Version, mode)
+	fmt.Fprintf(bw, "spec: %s %s · %s mode · connreq %s\n", r.Spec.Title, r.Spec.Version, mode, r.Connreq)
 	if r.Baseline != "" {
 		fmt.Fprintf(bw, "baseline: %s\n", r.Baseline)
 	}
@@ -115,6 +115,7 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 // jsonReport is the --json document.
 type jsonReport struct {
 	Tool        string        `json:"tool"`
+	Connreq     string        `json:"connreq"`
 	Status      string        `json:"status"`
 	Target      string        `json:"target"`
 	Baseline    string        `json:"baseline,omitempty"`
@@ -135,6 +136,7 @@ type jsonReport struct {
 func (r *Report) WriteJSON(w io.Writer) error {
 	doc := jsonReport{
 		Tool:        "connreq contract",
+		Connreq:     r.Connreq,
 		Status:      r.Status(),
 		Target:      r.Target,
 		Baseline:    r.Baseline,
@@ -223,6 +225,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		{Name: "user", Value: r.User},
 		{Name: "spec", Value: strings.TrimSpace(r.Spec.Title + " " + r.Spec.Version)},
 		{Name: "strict", Value: fmt.Sprint(r.Strict)},
+		{Name: "connreq", Value: r.Connreq},
 	}
 	if r.Baseline != "" {
 		props = append(props, junitProperty{Name: "baseline", Value: r.Baseline})

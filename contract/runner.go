@@ -13,6 +13,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/connreq/connreq"
 )
 
 // Runner replays the cases derived from an OpenAPI document against a deployment.
@@ -140,6 +142,7 @@ func (r *Runner) run(ctx context.Context, tap func(*testCase, *exchange)) (*Repo
 		Strict:   r.s.Strict,
 		Started:  time.Now().UTC(),
 		Cases:    len(r.cases),
+		Connreq:  connreq.BuildInfo().String(),
 	}
 	if r.doc.Info != nil {
 		rep.Spec = SpecInfo{Title: r.doc.Info.Title, Version: r.doc.Info.Version}

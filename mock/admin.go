@@ -15,8 +15,8 @@ func (s *Server) registerAdmin(r *mux.Router) {
 	r.Handle("/health", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		// goroutines lets a test (or an operator) see that clients that went away left
 		// nothing running behind them.
-		health, _ := marshalCompact(map[string]any{"status": "ok", "strict": s.cfg.Strict, "friendship": !s.cfg.NoFriendship,
-			"goroutines": runtime.NumGoroutine()})
+		health, _ := marshalCompact(map[string]any{"status": "ok", "version": s.version, "strict": s.cfg.Strict,
+			"friendship": !s.cfg.NoFriendship, "goroutines": runtime.NumGoroutine()})
 		writeJSON(w, http.StatusOK, health)
 	}))
 	r.Handle("/scenarios", getOnly(s.serveScenarios))

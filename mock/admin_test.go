@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/connreq/connreq"
 	"github.com/connreq/connreq/mock"
 )
 
@@ -78,4 +79,22 @@ func TestNoAdmin(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHealthVersion checks that /__connreq/health names the connreq version, the same as
+// connreq version and the reports.
+func TestHealthVersion(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, mock.Config{})
+	got := do(t, ts, http.MethodGet, "/__connreq/health", nil)
+	var h struct {
+		Status  string `json:"status"`
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(got.body, &h); err != nil {
+		t.Fatalf("%v: %s", err, got.body)
+	}
+	if want := connreq.BuildInfo().String(); h.Status != "ok" || h.Version != want {
+		t.Errorf("health %s: want status ok, version %q", got.body, want)
+	}
 }

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,6 +43,8 @@ const (
 	detailTooManyFields    = "The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS."
 	detailHeaderTooLarge   = "Request header fields too large."
 	detailURITooLong       = "Request-URI too long."
+	// detailAmbiguousFraming has the name of the header field that hides a framing field.
+	detailAmbiguousFraming = "Ambiguous message framing: the %s header field hides a Content-Length or Transfer-Encoding field (obs-fold, RFC 9112 §5.2); the connection is closed."
 )
 
 func errNotAuthenticated() *apiError { return &apiError{status: 401, detail: detailNotAuthenticated} }
@@ -53,6 +56,11 @@ func errServer() *apiError           { return &apiError{status: 500, detail: det
 func errTooManyFields() *apiError    { return &apiError{status: 400, detail: detailTooManyFields} }
 func errHeaderTooLarge() *apiError   { return &apiError{status: 431, detail: detailHeaderTooLarge} }
 func errURITooLong() *apiError       { return &apiError{status: 414, detail: detailURITooLong} }
+
+// errAmbiguousFraming is the 400 of a request whose framing a proxy could read otherwise.
+func errAmbiguousFraming(field string) *apiError {
+	return &apiError{status: 400, detail: fmt.Sprintf(detailAmbiguousFraming, truncate(field, 64))}
+}
 
 func errMethodNotAllowed(method, allow string) *apiError {
 	return &apiError{status: 405, detail: "Method \"" + method + "\" not allowed.", allow: allow}

@@ -88,7 +88,9 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 // headerLimit answers 414 JSON when the request target alone exceeds maxHeaderBytes (as
 // nginx in front of production does), and 431 JSON when the request's header fields do.
 // net/http's own limit (set higher, in Serve) only writes plain text, so the documented
-// JSON answer is given here for everything up to that hard limit.
+// JSON answer is given here for everything up to that hard limit. The same pass over the
+// header fields finds a value that hides a framing field (see framingGuard): one walk of
+// the header map per request, not two.
 func (s *Server) headerLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.RequestURI) > maxHeaderBytes {
@@ -97,14 +99,23 @@ func (s *Server) headerLimit(next http.Handler) http.Handler {
 			return
 		}
 		size := len(r.Method) + len(r.RequestURI) + len(r.Host)
+		hidden := ""
 		for k, vs := range r.Header {
 			for _, v := range vs {
 				size += len(k) + len(v) + 4
+				if hidesFraming(v) && (hidden == "" || k < hidden) {
+					hidden = k // the first in sorted order: the answer is deterministic
+				}
 			}
 		}
 		if size > maxHeaderBytes {
 			w.Header().Set("Connection", "close")
 			writeError(w, errHeaderTooLarge())
+			return
+		}
+		if hidden != "" {
+			w.Header().Set("Connection", "close")
+			writeError(w, errAmbiguousFraming(hidden))
 			return
 		}
 		next.ServeHTTP(w, r)

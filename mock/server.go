@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/connreq/connreq"
 	"github.com/connreq/connreq/fixtures"
 )
 
@@ -31,6 +32,7 @@ type Server struct {
 	writers sync.Pool  // *statusWriter for the access log
 	journal *journal   // nil when Config.JournalSize < 0
 	replay  *replaySet // nil without Config.Replay
+	version string     // connreq's own, for /__connreq/health
 
 	scenarios     atomic.Pointer[scenarioSet]
 	setGeneration atomic.Uint64
@@ -57,11 +59,12 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new mock: %w", err)
 	}
 	s := &Server{
-		cfg:   cfg,
-		doc:   doc,
-		gen:   gen,
-		pager: fixtures.Pager{DefaultLimit: cfg.DefaultLimit, MaxLimit: cfg.MaxLimit},
-		cache: newPageCache(),
+		cfg:     cfg,
+		doc:     doc,
+		gen:     gen,
+		pager:   fixtures.Pager{DefaultLimit: cfg.DefaultLimit, MaxLimit: cfg.MaxLimit},
+		cache:   newPageCache(),
+		version: connreq.BuildInfo().String(),
 	}
 	s.journal = newJournal(cfg.JournalSize)
 	cat := cfg.Scenarios
@@ -87,7 +90,7 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("new mock: %w", err)
 		}
 	}
-	s.handler = chain(s.newRouter(), s.recoverer, s.observe, s.headerLimit, s.cors)
+	s.handler = chain(s.newRouter(), s.recoverer, s.observe, s.framingGuard, s.headerLimit, s.cors)
 	return s, nil
 }
 

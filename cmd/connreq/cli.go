@@ -55,7 +55,8 @@ func commands() []command {
 		{name: "contract", summary: "check a deployment against the spec", run: runContract},
 		{name: "record", summary: "record a deployment's answers for replay and diff", run: runRecord},
 		{name: "lint", summary: "validate a spec (and fixtures) as serve would load them", run: runLint},
-		{name: "version", summary: "print the version", run: runVersion},
+		{name: "health", summary: "check that a running mock answers (exit 0 or 1)", run: runHealth},
+		{name: "version", summary: "print the version, revision and Go version", run: runVersion},
 	}
 }
 

@@ -135,14 +135,15 @@ func all(checks ...func(*testing.T, []rawAnswer)) func(*testing.T, []rawAnswer) 
 
 // Why some answers are not JSON: written by net/http before any connreq code runs.
 const (
-	byNetHTTP400   = "net/http rejects a malformed request itself: plain-text 400, connection closed"
-	byNetHTTP431   = "past the 2 MiB hard limit net/http answers a plain-text 431 itself (connreq answers JSON 431 up to it)"
-	byNetHTTP417   = "net/http answers an Expect other than 100-continue with a bodiless 417 itself"
-	byNetHTTP505   = "net/http answers a request line of HTTP major version ≥ 2 with a plain-text 505 itself"
-	byNetHTTP501   = "net/http answers an unknown Transfer-Encoding with a plain-text 501 itself (RFC 9112 §6.1)"
-	byNetHTTPStar  = "net/http answers OPTIONS * itself: 200 with an empty body"
-	bySlashRedir   = "Django's APPEND_SLASH 301 has an empty body too"
-	byPreflight204 = "a CORS preflight answer is 204: no body by definition"
+	byNetHTTP400      = "net/http rejects a malformed request itself: plain-text 400, connection closed"
+	byNetHTTP431      = "past the 2 MiB hard limit net/http answers a plain-text 431 itself (connreq answers JSON 431 up to it)"
+	byNetHTTP417      = "net/http answers an Expect other than 100-continue with a bodiless 417 itself"
+	byNetHTTP505      = "net/http answers a request line of HTTP major version ≥ 2 with a plain-text 505 itself"
+	byNetHTTP501      = "net/http answers an unknown Transfer-Encoding with a plain-text 501 itself (RFC 9112 §6.1)"
+	byNetHTTP501Twice = "net/http answers a repeated Transfer-Encoding field with a plain-text 501 itself"
+	byNetHTTPStar     = "net/http answers OPTIONS * itself: 200 with an empty body"
+	bySlashRedir      = "Django's APPEND_SLASH 301 has an empty body too"
+	byPreflight204    = "a CORS preflight answer is 204: no body by definition"
 )
 
 // hostileCatalogue is the table: odd or malformed requests and the answer each must get.
@@ -165,6 +166,7 @@ func hostileCatalogue() []hostileCase {
 	}
 	someHeaders := slices.Repeat([]string{"X-A: 1"}, 3000)
 	base := "http://hostile.test" + seedTarget
+	smuggled := authed(seedTarget + "?limit=2") // the request a smuggling attempt hides
 	return []hostileCase{
 		// Numbers and query strings (faithful: lenient as DRF; strict: 400 naming the field).
 		{name: "limit huge", raw: authed(seedTarget + "?limit=99999999999999999999"), want: ok, check: results(100)},
@@ -326,12 +328,46 @@ func hostileCatalogue() []hostileCase {
 			want: []int{200, 400}, notJSON: "the second answer: " + byNetHTTP400, wantClose: true},
 		{name: "GET with a body, then another request", raw: cat(authed(seedTarget+"?limit=1", "Content-Length: 10"), []byte("0123456789"),
 			authed(seedTarget+"?limit=2")), want: []int{200, 200}, check: results(2)},
-		{name: "chunked GET body with trailer", raw: cat(authed(seedTarget+"?limit=1", "Transfer-Encoding: chunked"),
-			[]byte("5\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n"), authed(seedTarget+"?limit=2")), want: []int{200, 200}, check: results(2)},
-		// RFC 9112 §6.3: Transfer-Encoding overrides Content-Length; net/http frames by it,
-		// so the second request is read where chunking says (no smuggling).
-		{name: "Content-Length and chunked together", raw: cat(authed(seedTarget+"?limit=1", "Content-Length: 4", "Transfer-Encoding: chunked"),
-			[]byte("0\r\n\r\n"), authed(seedTarget+"?limit=2")), want: []int{200, 200}, check: results(2)},
+		// Request smuggling (RFC 9112 §6.3, §11.2). net/http drops the Content-Length of a
+		// chunked request and the Transfer-Encoding of an HTTP/1.0 one without a trace, so
+		// the mock answers every chunked request (and every HTTP/1.0 one with a body) and
+		// closes the connection: the pipelined request behind it is never answered.
+		{name: "chunked GET body with trailer, then another request", raw: cat(authed(seedTarget+"?limit=1", "Transfer-Encoding: chunked"),
+			[]byte("5\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n"), authed(seedTarget+"?limit=2")), want: ok, wantClose: true, check: results(1)},
+		{name: "smuggling: Content-Length and chunked together", raw: cat(authed(seedTarget+"?limit=1", "Content-Length: 4", "Transfer-Encoding: chunked"),
+			[]byte("0\r\n\r\n"), authed(seedTarget+"?limit=2")), want: ok, wantClose: true, check: results(1)},
+		{name: "smuggling: CL.TE, Content-Length covers the second request", raw: cat(authed(seedTarget+"?limit=1",
+			"Content-Length: "+strconv.Itoa(5+len(smuggled)), "Transfer-Encoding: chunked"), []byte("0\r\n\r\n"), smuggled),
+			want: ok, wantClose: true, check: results(1)},
+		{name: "smuggling: TE.CL, the chunk holds the second request", raw: cat(authed(seedTarget+"?limit=1", "Content-Length: 3", "Transfer-Encoding: chunked"),
+			[]byte(strconv.FormatInt(int64(len(smuggled)), 16)+"\r\n"), smuggled, []byte("\r\n0\r\n\r\n"), smuggled),
+			want: ok, wantClose: true, check: results(1)},
+		{name: "smuggling: Transfer-Encoding by obs-fold", raw: cat(authed(seedTarget+"?limit=1", "Transfer-Encoding:", " chunked", "Content-Length: 5"),
+			[]byte("0\r\n\r\n"), smuggled), want: ok, wantClose: true, check: results(1)},
+		{name: "smuggling: Transfer-Encoding Chunked after a tab", raw: cat(authed(seedTarget+"?limit=1", "Transfer-Encoding:\tChunked", "Content-Length: 5"),
+			[]byte("0\r\n\r\n"), smuggled), want: ok, wantClose: true, check: results(1)},
+		{name: "smuggling: Content-Length hidden by obs-fold", raw: cat(authed(seedTarget+"?limit=1", "X-A: 1", " Content-Length: "+strconv.Itoa(len(smuggled))),
+			smuggled), want: []int{400}, wantClose: true,
+			detail: "Ambiguous message framing: the X-A header field hides a Content-Length or Transfer-Encoding field (obs-fold, RFC 9112 §5.2); the connection is closed."},
+		{name: "smuggling: Transfer-Encoding hidden by obs-fold", raw: cat(authed(seedTarget+"?limit=1", "X-A: 1", "\ttransfer-encoding: chunked"),
+			[]byte("0\r\n\r\n"), smuggled), want: []int{400}, wantClose: true,
+			detail: "Ambiguous message framing: the X-A header field hides a Content-Length or Transfer-Encoding field (obs-fold, RFC 9112 §5.2); the connection is closed."},
+		{name: "smuggling: HTTP/1.0 keep-alive, chunked and Content-Length", raw: cat(line("GET "+seedTarget+"?limit=1 HTTP/1.0",
+			"Connection: keep-alive", "Authorization: Bearer t", "Transfer-Encoding: chunked", "Content-Length: 5"), []byte("0\r\n\r\n"), smuggled),
+			want: ok, wantClose: true, check: results(1)},
+		{name: "smuggling: Transfer-Encoding gzip, chunked", raw: cat(authed(seedTarget, "Transfer-Encoding: gzip, chunked"), []byte("0\r\n\r\n"), smuggled),
+			want: []int{501}, notJSON: byNetHTTP501, allow5xx: byNetHTTP501, wantClose: true},
+		{name: "smuggling: Transfer-Encoding chunked, identity", raw: cat(authed(seedTarget, "Transfer-Encoding: chunked, identity", "Content-Length: 5"),
+			[]byte("0\r\n\r\n"), smuggled), want: []int{501}, notJSON: byNetHTTP501, allow5xx: byNetHTTP501, wantClose: true},
+		{name: "smuggling: Transfer-Encoding twice", raw: cat(authed(seedTarget, "Transfer-Encoding: chunked", "Transfer-Encoding: chunked"),
+			[]byte("0\r\n\r\n"), smuggled), want: []int{501}, notJSON: byNetHTTP501Twice, allow5xx: byNetHTTP501Twice, wantClose: true},
+		{name: "smuggling: space before the colon", raw: cat(authed(seedTarget, "Transfer-Encoding : chunked"), []byte("0\r\n\r\n"), smuggled),
+			want: []int{400}, notJSON: byNetHTTP400, wantClose: true},
+		{name: "smuggling: Content-Length with a sign", raw: cat(authed(seedTarget, "Content-Length: +5"), []byte("hello"), smuggled),
+			want: []int{400}, notJSON: byNetHTTP400, wantClose: true},
+		// The same Content-Length twice frames one way only (RFC 9110 §8.6): both answered.
+		{name: "same Content-Length twice, then another request", raw: cat(authed(seedTarget+"?limit=1", "Content-Length: 5", "Content-Length: 5"),
+			[]byte("hello"), authed(seedTarget+"?limit=2")), want: []int{200, 200}, check: results(2)},
 		// The body is never read (kin-openapi would read it all); net/http then closes
 		// rather than drain more than 256 KiB.
 		{name: "huge Content-Length, no body", raw: authed(seedTarget+"?limit=1", "Content-Length: 99999999999"), want: ok, wantClose: true},
