@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -53,7 +54,13 @@ func (r *Runner) collect(ctx context.Context, rec *fixtures.Recording, paths []s
 	)
 	for attempt := 1; attempt <= collectAttempts; attempt++ {
 		if w, err = r.walkList(ctx, c, op, limit, maxItems, anon); err != nil {
-			return nil, nil, err
+			var unreachable *UnreachableError
+			if errors.As(err, &unreachable) || ctx.Err() != nil {
+				return nil, nil, err
+			}
+			// Not a list to record (a 403, a 404, a 5xx, not a page): the exchanges say
+			// what the deployment answered; the recording has no collection.
+			return nil, nil, &notRecorded{err}
 		}
 		coll = fixtures.NewCollection(owner, w.count, w.items)
 		if len(w.problems) == 0 {
@@ -74,6 +81,12 @@ func (r *Runner) collect(ctx context.Context, rec *fixtures.Recording, paths []s
 	en.Problems = append([]string{fmt.Sprintf("the list changed during each of %d walks; stored as the last walk saw it (%d items)", collectAttempts, len(w.items))}, w.problems...)
 	return en, fixtures.NewCollection(owner, int64(len(w.items)), w.items), nil
 }
+
+// notRecorded says why a list has no collection: the walk got an answer that is not a page.
+type notRecorded struct{ err error }
+
+func (e *notRecorded) Error() string { return "list not recorded: " + e.err.Error() }
+func (e *notRecorded) Unwrap() error { return e.err }
 
 // walkList fetches op's list for the runner's user page by page (limit items each, by
 // offset; the pages after the first concurrently, as the client's concurrency allows) and
