@@ -66,7 +66,7 @@ func (r *Runner) collect(ctx context.Context, rec *fixtures.Recording, paths []s
 		if len(w.problems) == 0 {
 			en.MaxItems = 0
 			if w.cut {
-				en.MaxItems = maxItems
+				en.MaxItems = int64(len(w.items))
 			}
 			for _, p := range fixtures.CheckOverlap(coll, en, rec) {
 				w.problems = append(w.problems, "differs from the recorded exchanges: "+strings.TrimPrefix(p.String(), en.File+": "))
@@ -130,6 +130,7 @@ func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, 
 		}
 	}
 	seen := make(map[string]int64, end)
+	size := int64(64) // the collection file: the items, one a line, must stay loadable
 	for i, p := range pages {
 		offset := int64(i) * limit
 		if p.count != w.count {
@@ -143,6 +144,10 @@ func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, 
 			if maxItems > 0 && int64(len(w.items)) >= maxItems {
 				break
 			}
+			if size += int64(len(it)) + 6; size > fixtures.MaxCollectionFileBytes {
+				w.cut = true
+				break
+			}
 			key := itemKeyOf(it)
 			if j, dup := seen[key]; dup {
 				w.problems = append(w.problems, fmt.Sprintf("the item at index %d was already listed at index %d", offset+int64(k), j))
@@ -152,7 +157,7 @@ func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, 
 			w.items = append(w.items, it)
 		}
 	}
-	w.cut = maxItems > 0 && int64(len(w.items)) >= maxItems && maxItems < w.count
+	w.cut = w.cut || maxItems > 0 && int64(len(w.items)) >= maxItems && maxItems < w.count
 	if len(w.problems) == 0 && w.count > limit {
 		// The first page again: an insertion or removal during the walk shows there.
 		p, err := r.fetchWindow(ctx, c, op, limit, 0, anon)
