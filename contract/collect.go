@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -53,13 +54,19 @@ func (r *Runner) collect(ctx context.Context, rec *fixtures.Recording, paths []s
 	)
 	for attempt := 1; attempt <= collectAttempts; attempt++ {
 		if w, err = r.walkList(ctx, c, op, limit, maxItems, anon); err != nil {
-			return nil, nil, err
+			var unreachable *UnreachableError
+			if errors.As(err, &unreachable) || ctx.Err() != nil {
+				return nil, nil, err
+			}
+			// Not a list to record (a 403, a 404, a 5xx, not a page): the exchanges say
+			// what the deployment answered; the recording has no collection.
+			return nil, nil, &notRecorded{err}
 		}
 		coll = fixtures.NewCollection(owner, w.count, w.items)
 		if len(w.problems) == 0 {
 			en.MaxItems = 0
 			if w.cut {
-				en.MaxItems = maxItems
+				en.MaxItems = int64(len(w.items))
 			}
 			for _, p := range fixtures.CheckOverlap(coll, en, rec) {
 				w.problems = append(w.problems, "differs from the recorded exchanges: "+strings.TrimPrefix(p.String(), en.File+": "))
@@ -74,6 +81,12 @@ func (r *Runner) collect(ctx context.Context, rec *fixtures.Recording, paths []s
 	en.Problems = append([]string{fmt.Sprintf("the list changed during each of %d walks; stored as the last walk saw it (%d items)", collectAttempts, len(w.items))}, w.problems...)
 	return en, fixtures.NewCollection(owner, int64(len(w.items)), w.items), nil
 }
+
+// notRecorded says why a list has no collection: the walk got an answer that is not a page.
+type notRecorded struct{ err error }
+
+func (e *notRecorded) Error() string { return "list not recorded: " + e.err.Error() }
+func (e *notRecorded) Unwrap() error { return e.err }
 
 // walkList fetches op's list for the runner's user page by page (limit items each, by
 // offset; the pages after the first concurrently, as the client's concurrency allows) and
@@ -117,6 +130,7 @@ func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, 
 		}
 	}
 	seen := make(map[string]int64, end)
+	size := int64(64) // the collection file: the items, one a line, must stay loadable
 	for i, p := range pages {
 		offset := int64(i) * limit
 		if p.count != w.count {
@@ -130,6 +144,10 @@ func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, 
 			if maxItems > 0 && int64(len(w.items)) >= maxItems {
 				break
 			}
+			if size += int64(len(it)) + 6; size > fixtures.MaxCollectionFileBytes {
+				w.cut = true
+				break
+			}
 			key := itemKeyOf(it)
 			if j, dup := seen[key]; dup {
 				w.problems = append(w.problems, fmt.Sprintf("the item at index %d was already listed at index %d", offset+int64(k), j))
@@ -139,7 +157,7 @@ func (r *Runner) walkList(ctx context.Context, c *client, op *operation, limit, 
 			w.items = append(w.items, it)
 		}
 	}
-	w.cut = maxItems > 0 && int64(len(w.items)) >= maxItems && maxItems < w.count
+	w.cut = w.cut || maxItems > 0 && int64(len(w.items)) >= maxItems && maxItems < w.count
 	if len(w.problems) == 0 && w.count > limit {
 		// The first page again: an insertion or removal during the walk shows there.
 		p, err := r.fetchWindow(ctx, c, op, limit, 0, anon)

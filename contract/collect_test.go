@@ -190,3 +190,20 @@ func TestBaselineAgainstCollection(t *testing.T) {
 		t.Errorf("another data set at limit 7: no difference reported\n%s", textOf(t, rep))
 	}
 }
+
+// A user whose list is not a page (here 404: unknown) is recorded without a collection,
+// flagged; the exchanges are written as before.
+func TestRecordCollectionNotAList(t *testing.T) {
+	t.Parallel()
+	live := startMock(t, mock.Config{})
+	dir, rec := record(t, live.URL, contract.Config{User: "900000015"}, contract.RecordOptions{})
+	if rec.Collection != nil || rec.Exchanges == 0 {
+		t.Fatalf("collection %v, %d exchanges", rec.Collection, rec.Exchanges)
+	}
+	if f := strings.Join(rec.Flagged, "\n"); !strings.Contains(f, "collections: list not recorded: record the list: GET /api/v2/user/900000015/connection/requests/?limit=100&offset=0: status 404, want 200") {
+		t.Errorf("not flagged:\n%s", f)
+	}
+	if loaded, err := fixtures.LoadRecording(dir); err != nil || len(loaded.Lists) != 0 {
+		t.Errorf("load: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -159,7 +160,11 @@ func (r *Runner) Record(ctx context.Context, opts RecordOptions) (*Recorded, err
 		start := time.Now()
 		en, coll, err := r.collect(ctx, rec, r.listPaths(rec, nil), opts.MaxItems, anon)
 		out.CollectTime = time.Since(start)
-		if err != nil {
+		var skipped *notRecorded
+		switch {
+		case errors.As(err, &skipped):
+			out.Flagged = append(out.Flagged, fixtures.RecordingCollections+": "+skipped.Error())
+		case err != nil:
 			return out, err
 		}
 		if coll != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -216,6 +217,8 @@ func FuzzReplay(f *testing.F) {
 		{"1", "limit=abc&offset=%ff", "Bearer bad!"},
 		{"0", "offset=99999999999999999999999", "Basic x"},
 		{"%31", "limit=20\x00", "Bearer a.b.c"},
+		{"2", "limit=7&offset=3", bearer},
+		{"2", "limit=100&offset=5", bearer},
 	} {
 		f.Add(seed.id, seed.query, seed.auth)
 	}
@@ -236,6 +239,26 @@ func FuzzReplay(f *testing.F) {
 			Response: fixtures.RecordedResponse{Status: w.Code, Headers: map[string]string{"Content-Type": "application/json"}, Body: w.Body.Bytes()},
 		})
 	}
+	// User 2's list as a recorded collection, cut after 10 items: any window is served
+	// from it, one past the stored items is a 404.
+	req := httptest.NewRequest(http.MethodGet, "http://prod.test/api/v2/user/2/connection/requests/?limit=100", nil)
+	req.Header.Set("Authorization", bearer)
+	w := httptest.NewRecorder()
+	src.Handler().ServeHTTP(w, req)
+	var list struct {
+		Count   int64             `json:"count"`
+		Results []json.RawMessage `json:"results"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil || list.Count < 11 {
+		f.Fatalf("user 2: %d items, %v", list.Count, err)
+	}
+	items := make([][]byte, 10)
+	for i := range items {
+		items[i] = list.Results[i]
+	}
+	rec.Collections = []fixtures.CollectionEntry{{File: fixtures.CollectionFile(2), Owner: 2, Limit: 100, MaxItems: 10,
+		Paths: []string{"/api/v2/user/2/connection/requests/"}}}
+	rec.Lists = []*fixtures.Collection{fixtures.NewCollection(2, list.Count, items)}
 	replay, err := mock.New(mustDocF(f), mock.Config{Replay: rec})
 	if err != nil {
 		f.Fatal(err)
@@ -262,6 +285,10 @@ func FuzzReplay(f *testing.F) {
 			fixtures.RequestKey("GET", seedPath, query, pager) == recorded &&
 			!bytes.Equal(a.Body.Bytes(), bytes.ReplaceAll(rec.Exchanges[1].Response.Body, []byte("http://prod.test"), []byte("http://mock.test"))) {
 			t.Fatalf("query %q: not the recorded page", query)
+		}
+		if a.Code == http.StatusOK && (id == "2" || id == "%32") && auth == bearer &&
+			!bytes.HasPrefix(a.Body.Bytes(), []byte(`{"count":`+strconv.FormatInt(list.Count, 10)+`,`)) {
+			t.Fatalf("query %q: not a window of the recorded collection: %.100s", query, a.Body)
 		}
 	})
 }

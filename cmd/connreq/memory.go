@@ -1,6 +1,12 @@
 package main
 
-import "runtime/debug"
+import (
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/connreq/connreq/fixtures"
+)
 
 // defaultMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit) of the connreq
 // process when GOMEMLIMIT is not set. Serving 2,000 keep-alive clients, the mock holds about
@@ -16,4 +22,29 @@ func setMemoryLimit(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+}
+
+// raiseMemoryLimit lifts the soft limit to defaultMemoryLimit plus extra bytes (a replay's
+// recorded collections are held in memory: under the default limit the GC would run without
+// pause), unless GOMEMLIMIT is set.
+func raiseMemoryLimit(getenv func(string) string, extra int64) {
+	if getenv("GOMEMLIMIT") == "" && extra > 0 {
+		debug.SetMemoryLimit(defaultMemoryLimit + extra)
+	}
+}
+
+// collectionFileBytes is the size of the collection files of the recording in dir (0 when
+// there are none or they cannot be listed: loading reports that).
+func collectionFileBytes(dir string) int64 {
+	entries, err := os.ReadDir(filepath.Join(dir, fixtures.RecordingCollections))
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			n += info.Size()
+		}
+	}
+	return n
 }

@@ -30,7 +30,7 @@ func runRecord(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&f.out, "out", "", "recording `directory` to write (created; a previous recording there is replaced; anything else is refused)")
 	fs.BoolVar(&f.anonymize, "anonymize", false, "replace personal data (names, bios, locations, coordinates, avatar/cover/website URLs, birth dates) with deterministic fakes")
 	fs.Uint64Var(&f.anonymizeSeed, "anonymize-seed", 0, "`seed` of the anonymised fakes")
-	fs.Int64Var(&f.maxItems, "max-items", 0, "store at most `N` items of the recorded list (0: the whole list, up to 1,000,000); the index says so when it bit")
+	fs.Int64Var(&f.maxItems, "max-items", 0, "store at most `N` items of the recorded list (0: the whole list, up to 1,000,000 items and 1 GiB); the index says so when it bit")
 	fs.BoolVar(&f.noCollection, "no-collection", false, "record the exchanges only, not the whole list (a replay then answers the recorded requests only)")
 	fs.Usage = func() { recordUsage(fs) }
 	if err := parseFlags(fs, args, e.getenv); err != nil {

@@ -119,23 +119,28 @@ func TestRecordCollectionCLI(t *testing.T) {
 	t.Parallel()
 	target := mockTarget(t, false)
 	dir := filepath.Join(t.TempDir(), "rec")
-	code, stdout, stderr := runCLI(t, t.Context(), nil, "record", "--target", target, "--token", contractToken, "--user", "900000007", "--out", dir, "--max-items", "300")
-	if code != 0 || !strings.Contains(stdout, "recorded user 900000007's list: 300 of 1000 items at limit 100 into collections/user-900000007.json, cut by --max-items 300 (") {
+	code, stdout, stderr := runCLI(t, t.Context(), nil, "record", "--target", target, "--token", contractToken, "--user", "900000004", "--out", dir, "--max-items", "15")
+	if code != 0 || !strings.Contains(stdout, "recorded user 900000004's list: 15 of 21 items at limit 100 into collections/user-900000004.json, cut by --max-items 15 (") {
 		t.Fatalf("record: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	index, err := os.ReadFile(filepath.Join(dir, "index.json"))
-	if err != nil || !strings.Contains(string(index), `"max_items": 300`) {
+	if err != nil || !strings.Contains(string(index), `"max_items": 15`) {
 		t.Errorf("the index does not say --max-items bit:\n%s", index)
 	}
 	replay := serveInProcess(t, nil, "--replay", dir)
-	for _, q := range []string{"?limit=7&offset=13", "?limit=3", "?offset=3&limit=10", "?limit=100&offset=200"} {
-		a, b := getBody(t, replay+"/api/v2/user/900000007/connection_requests/"+q), getBody(t, target+"/api/v2/user/900000007/connection_requests/"+q)
+	for _, q := range []string{"?limit=7&offset=3", "?limit=3", "?offset=3&limit=10", "?limit=5&offset=10"} {
+		a, b := getBody(t, replay+"/api/v2/user/900000004/connection_requests/"+q), getBody(t, target+"/api/v2/user/900000004/connection_requests/"+q)
 		if strings.ReplaceAll(a, replay, "H") != strings.ReplaceAll(b, target, "H") {
 			t.Errorf("%s: the replay differs from the live list:\n%.200s\n%.200s", q, a, b)
 		}
 	}
 
-	file := filepath.Join(dir, "collections", "user-900000007.json")
+	if status, body := httpGet(t, replay+"/api/v2/user/900000004/connection_requests/?limit=7&offset=10", "Bearer "+contractToken); status != 404 ||
+		!strings.Contains(string(body), "past the 15 recorded (record --max-items)") {
+		t.Errorf("a window past the stored items: %d %s", status, body)
+	}
+
+	file := filepath.Join(dir, "collections", "user-900000004.json")
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ func serveLogged(t *testing.T, envs map[string]string, args ...string) (base str
 		})
 	}
 	t.Cleanup(stop)
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(60 * time.Second); ; {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
 			return "http://" + addr, log, stop

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -173,10 +174,21 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	cfg.SpecYAML = specYAML
 	if f.replay != "" {
-		// Loaded whole against the spec before anything starts: a bad file is exit 2.
+		// Loaded whole against the spec before anything starts: a bad file is exit 2. The
+		// collections live in memory: the soft memory limit grows by what they take (three
+		// times their files while loading, then their size).
+		raiseMemoryLimit(e.getenv, 3*collectionFileBytes(f.replay))
 		rec, err := fixtures.LoadRecordingFor(doc, f.replay)
 		if err != nil {
 			return usageError{fmt.Errorf("--replay: cannot load the recording:\n%w", err)}
+		}
+		var held int64
+		for _, c := range rec.Lists {
+			held += c.Bytes()
+		}
+		if held > 0 {
+			raiseMemoryLimit(e.getenv, held+held/4)
+			debug.FreeOSMemory() // the load's garbage: file text and decoded items
 		}
 		cfg.Replay, cfg.ReplayFallback = rec, f.replayFallback
 		for i, c := range rec.Lists {
