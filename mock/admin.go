@@ -1,8 +1,8 @@
 package mock
 
 import (
-	"net/http"
 	"fmt"
+	"net/http"
 	"runtime"
 
 	"github.com/gorilla/mux"
