@@ -17,7 +17,7 @@
   ];
   const SHOWN_HEADERS = ['content-type', 'content-length', 'preference-applied', 'www-authenticate', 'allow',
     'location', 'retry-after', 'vary', 'cache-control'];
-  const JOURNAL_ROWS_MAX = 500;
+  const JOURNAL_ROWS_MAX = 1000;
   const POLL_MS = 1000;
 
   const $ = (id) => document.getElementById(id);
@@ -437,10 +437,10 @@
     const viaPrefer = el('button', { type: 'button', textContent: 'via Prefer', title: 'Open user 1 with Prefer: scenario=' + s.name });
     viaPrefer.addEventListener('click', () => openScenario(s, true));
     const li = el('li', { dataset: { name: s.name } },
-      el('div', { className: 'row' }, el('span', { className: 'name', textContent: s.name }), open, viaPrefer),
+      el('div', { className: 'name', textContent: s.name }),
       el('div', { className: 'meta', textContent: 'id ' + s.id + ' · ' + what + faults }),
       el('div', { className: 'desc', textContent: String(s.description || '') }),
-      el('div', { className: 'meta', textContent: src }));
+      el('div', { className: 'row' }, open, viaPrefer, el('span', { className: 'meta', textContent: src })));
     li.dataset.search = (s.name + ' ' + (s.description || '') + ' ' + s.id).toLowerCase();
     return li;
   }
@@ -460,43 +460,94 @@
   });
 
   // ---- journal ------------------------------------------------------------------------------
+  //
+  // The journal is polled once a second (only while the tab is visible), with ?after= the
+  // last sequence number seen, so an idle poll costs the server a lock and a few bytes, and
+  // a closed console costs it nothing. Rows are drawn in a few recycled slots of fixed height
+  // placed with transforms: a new request rewrites the text of the slots in place, so no
+  // element moves (no layout shift) and a thousand rows cost as little as ten.
 
+  const ROW_H = 38;
+  let entries = []; // newest first
+  let shown = []; // entries passing the filters
   let lastSeq = 0;
   let paused = false;
   let pollTimer = 0;
   let polling = false;
-  const rows = $('journal-rows');
+  const scroller = $('journal-scroll');
+  const rowsBox = $('journal-rows');
+  const slots = [];
 
   function statusClass(st) { return st === 0 ? '0' : String(st)[0]; }
+  const entryTarget = (e) => e.path + (e.query ? '?' + e.query : '');
 
-  function journalRow(e) {
-    const target = e.path + (e.query ? '?' + e.query : '');
-    const extra = [e.scenario && 'scenario ' + e.scenario, e.fault && 'fault ' + e.fault].filter(Boolean).join(' · ');
-    const b = el('button', { type: 'button', className: 'link', textContent: e.method + ' ' + target,
-      title: e.method + ' ' + target + '\n' + e.time + ' · ' + e.duration_ms + ' ms' + (extra ? ' · ' + extra : '') + '\nOpen in the explorer' });
-    const tr = el('tr', { dataset: { seq: String(e.seq), status: String(e.status), path: target.toLowerCase() } },
-      el('td', { textContent: e.time.slice(11, 19), title: e.time }),
-      el('td', { className: 's' + statusClass(e.status), textContent: e.status === 0 ? '—' : String(e.status) }),
-      el('td', null, b, extra ? el('span', { className: 'sub', textContent: ' ' + extra }) : null));
-    b.addEventListener('click', () => reopen(e));
-    tr.addEventListener('click', (ev) => { if (ev.target === tr || ev.target.tagName === 'TD') reopen(e); });
-    tr.hidden = !journalFilter(tr);
-    return tr;
+  function newSlot() {
+    const time = el('span');
+    const status = el('span');
+    const link = el('button', { type: 'button', className: 'link' });
+    const sub = el('span', { className: 'sub' });
+    const row = el('div', { className: 'jrow', role: 'listitem' }, time, status, el('span', null, link, sub));
+    row.style.height = ROW_H + 'px';
+    row.addEventListener('click', () => {
+      const e = entries.find((x) => String(x.seq) === row.dataset.seq);
+      if (e) reopen(e);
+    });
+    row.parts = { time, status, link, sub };
+    rowsBox.append(row);
+    return row;
   }
 
-  function journalFilter(tr) {
+  function fillSlot(row, e) {
+    if (row.dataset.seq === String(e.seq)) return;
+    const target = entryTarget(e);
+    const extra = [e.scenario && 'scenario ' + e.scenario, e.fault && 'fault ' + e.fault].filter(Boolean);
+    row.dataset.seq = String(e.seq);
+    row.dataset.path = target;
+    row.dataset.status = String(e.status);
+    row.parts.time.textContent = e.time.slice(11, 19);
+    row.parts.time.title = e.time;
+    row.parts.status.textContent = e.status === 0 ? '—' : String(e.status);
+    row.parts.status.className = 's' + statusClass(e.status);
+    row.parts.link.textContent = e.method + ' ' + e.path;
+    row.parts.link.title = e.method + ' ' + target + ' — open in the explorer';
+    row.parts.sub.textContent = [e.query ? '?' + e.query : '', e.duration_ms + ' ms', ...extra].filter(Boolean).join(' · ');
+  }
+
+  function passes(e) {
     const p = $('j-path').value.trim().toLowerCase();
     const s = $('j-status').value;
-    if (p && !tr.dataset.path.includes(p)) return false;
-    if (s !== '' && statusClass(Number(tr.dataset.status)) !== s) return false;
+    if (p && !entryTarget(e).toLowerCase().includes(p)) return false;
+    if (s !== '' && statusClass(e.status) !== s) return false;
     return true;
   }
 
-  function applyJournalFilter() {
-    for (const tr of rows.children) tr.hidden = !journalFilter(tr);
+  function renderJournal() {
+    rowsBox.style.height = (shown.length * ROW_H) + 'px';
+    const visible = Math.ceil((scroller.clientHeight || 420) / ROW_H) + 1;
+    while (slots.length < visible) slots.push(newSlot());
+    const first = Math.floor(scroller.scrollTop / ROW_H);
+    slots.forEach((row, k) => {
+      const i = first + k;
+      if (k >= visible || i >= shown.length) { row.hidden = true; return; }
+      fillSlot(row, shown[i]);
+      row.style.transform = 'translateY(' + (i * ROW_H) + 'px)';
+      row.hidden = false;
+    });
+    $('journal-count').textContent = shown.length === entries.length ? String(entries.length) : shown.length + '/' + entries.length;
   }
-  $('j-path').addEventListener('input', applyJournalFilter);
-  $('j-status').addEventListener('change', applyJournalFilter);
+
+  function refilter() {
+    shown = entries.filter(passes);
+    scroller.scrollTop = 0;
+    renderJournal();
+  }
+  $('j-path').addEventListener('input', refilter);
+  $('j-status').addEventListener('change', refilter);
+  let scrollFrame = 0;
+  scroller.addEventListener('scroll', () => {
+    if (!scrollFrame) scrollFrame = requestAnimationFrame(() => { scrollFrame = 0; renderJournal(); });
+  });
+  new ResizeObserver(() => renderJournal()).observe(scroller);
 
   function reopen(e) {
     const m = matchListPath(e.path);
@@ -507,7 +558,19 @@
       const sc = scenarios.find((s) => s.name === e.scenario);
       f.prefer.value = sc && String(sc.id) !== m.id ? 'scenario=' + sc.name : '';
     }
-    send(e.path + (e.query ? '?' + e.query : ''), m ? 'from the journal' : 'from the journal (not a list path: the form is unchanged)');
+    send(entryTarget(e), m ? 'from the journal' : 'from the journal (not a list path: the form is unchanged)');
+  }
+
+  function addEntries(fresh, firstSeq) {
+    const before = shown.length;
+    if (fresh.length) entries = fresh.concat(entries);
+    entries = entries.filter((e) => e.seq >= firstSeq).slice(0, JOURNAL_ROWS_MAX);
+    shown = entries.filter(passes);
+    // Someone reading older rows keeps them where they are: the new ones land above.
+    const added = shown.length - before;
+    rowsBox.style.height = (shown.length * ROW_H) + 'px';
+    if (scroller.scrollTop > 0 && added > 0) scroller.scrollTop += added * ROW_H;
+    renderJournal();
   }
 
   async function poll() {
@@ -520,18 +583,12 @@
       if (!res.ok) throw new Error('status ' + res.status);
       const j = await res.json();
       if (j.last_seq < lastSeq) { // the server restarted: start over at the next tick
-        rows.replaceChildren();
-        lastSeq = 0;
-        $('journal-count').textContent = '0';
+        entries = []; lastSeq = 0; addEntries([], 0);
         return;
       }
-      if (j.size === 0) $('j-state').textContent = 'The journal is off (--journal-size 0).';
-      const fresh = (j.requests || []).filter((e) => e.seq > lastSeq);
-      if (fresh.length) rows.prepend(...fresh.map(journalRow));
-      while (rows.lastElementChild && Number(rows.lastElementChild.dataset.seq) < j.first_seq) rows.lastElementChild.remove();
-      while (rows.childElementCount > JOURNAL_ROWS_MAX) rows.lastElementChild.remove();
+      $('j-state').textContent = j.size === 0 ? 'The journal is off (--journal-size 0).' : 'Newest first, updated every second while this tab is visible.';
+      addEntries((j.requests || []).filter((e) => e.seq > lastSeq), j.first_seq);
       lastSeq = j.last_seq;
-      $('journal-count').textContent = String(rows.childElementCount);
     } catch (e) {
       $('j-state').textContent = 'Journal unreachable (' + e.message + '); retrying every second.';
     } finally {
@@ -550,8 +607,8 @@
     try {
       const res = await fetch(ADMIN + '/requests', { method: 'DELETE', cache: 'no-store' });
       if (!res.ok) throw new Error('status ' + res.status);
-      rows.replaceChildren();
-      $('journal-count').textContent = '0';
+      entries = [];
+      addEntries([], 0);
     } catch (e) {
       $('j-state').textContent = 'Clear failed: ' + e.message;
     }
