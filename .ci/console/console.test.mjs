@@ -275,6 +275,12 @@ test('QA console in Chromium', { timeout: 120_000 }, async (t) => {
     assert.ok((await page.textContent('#body')).includes('scenario=<script>window.__pwned=2</script>'), 'the error names the value as text');
     await page.fill('#f-prefer', '');
     await page.fill('#f-extra', '');
+    // Markup in a request path, sent by another client, reaches the journal as text.
+    await otherClient('/%3Cimg%20src=x%20onerror=window.__pwned=9%3E/?q=%3Cscript%3Ewindow.__pwned=10%3C/script%3E');
+    await page.waitForSelector('#journal-rows .jrow:not([hidden])[data-path^="/<img"]', { timeout: 5000 });
+    const row = await page.textContent('#journal-rows .jrow:not([hidden])[data-path^="/<img"]');
+    assert.ok(row.includes('GET /<img src=x onerror=window.__pwned=9>/') && row.includes('?q=%3Cscript%3Ewindow.__pwned=10%3C/script%3E'), row);
+    assert.deepEqual(await page.$$eval('#journal img, #journal script', (e) => e.length), 0);
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script from data ran');
     assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
     // Trusted Types are enforced: even the page's own code could not parse a string as HTML.
