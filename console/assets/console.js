@@ -286,12 +286,16 @@
     out.append(ind + '}');
   }
 
-  // stringNode shows a JSON string as text; one that is a link to a list path becomes a
-  // button that opens it in the explorer (a plain navigation would drop the token).
+  // stringNode shows a JSON string as text; a link to a list path (of any host: links name
+  // --public-url) or to this origin becomes a button that opens it in the explorer (a plain
+  // navigation would drop the token).
   function stringNode(s) {
     const shown = JSON.stringify(s);
     const u = explorable(s);
-    if (!u) return el('span', { className: 'j-str', textContent: shown });
+    if (!u) {
+      const external = /^https?:\/\//i.test(s) ? 'a URL of another origin: shown as text (the console contacts only its own origin)' : '';
+      return el('span', { className: 'j-str', textContent: shown, title: external });
+    }
     const b = el('button', { type: 'button', className: 'link', textContent: shown, title: 'Open in the explorer' });
     b.addEventListener('click', () => openLink(s));
     return b;
@@ -301,7 +305,7 @@
     if (s.length > 4096 || !/^https?:\/\//i.test(s)) return null;
     try {
       const u = new URL(s);
-      return matchListPath(u.pathname) ? u : null;
+      return matchListPath(u.pathname) || u.origin === location.origin ? u : null;
     } catch { return null; }
   }
 
