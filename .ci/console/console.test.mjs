@@ -253,6 +253,32 @@ test('QA console in Chromium', { timeout: 120_000 }, async (t) => {
     assert.equal(await page.$$eval('#journal-rows .jrow:not([hidden])', (r) => r.length), 1);
   });
 
+  await t.test('every scenario opens from its button', async () => {
+    const api = JSON.parse((await get('/__connreq/scenarios')).body);
+    const seen = [];
+    for (const sc of api.scenarios) {
+      await page.click(`#scenario-list li[data-name="${sc.name}"] button`);
+      await page.waitForFunction(() => document.getElementById('status-line').dataset.status !== undefined, null, { timeout: 15_000 });
+      const status = await page.$eval('#status-line', (l) => l.dataset.status);
+      const w = await win();
+      seen.push(sc.name + ' ' + status);
+      const faults = sc.faults || [];
+      if (faults.includes('reset')) assert.equal(status, '0', sc.name);
+      else if (faults.includes('status')) assert.ok(['200', '500'].includes(status), sc.name + ' ' + status);
+      else if (sc.count === null) assert.equal(status, String(sc.status), sc.name);
+      else {
+        assert.equal(status, '200', sc.name);
+        if (!faults.includes('truncate')) assert.equal(w.count, String(sc.count), sc.name);
+        else assert.match(await page.textContent('#body'), /cut short|not valid JSON/, sc.name);
+      }
+    }
+    console.log(`scenarios opened: ${seen.join(', ')}`);
+    // Error statuses, the reset and the cut body are logged by Chromium as failed loads; a
+    // script error would be a bug of the console.
+    const unexpected = errors.splice(0).filter((e) => !e.startsWith('console: Failed to load resource'));
+    assert.deepEqual(unexpected, []);
+  });
+
   await t.test('markup in data is shown as text and never runs', async () => {
     await page.click('#scenario-list li[data-name="hostile-markup"] button');
     await waitStatus(200, 0);

@@ -144,6 +144,7 @@
     const headers = { Accept: 'application/json' };
     if (f.token.value !== '') headers.Authorization = 'Bearer ' + f.token.value;
     if (current.prefer) headers.Prefer = current.prefer;
+    delete $('status-line').dataset.status;
     $('status-line').className = 'status-line muted';
     $('status-line').textContent = 'GET ' + target + ' …';
     const t0 = performance.now();
@@ -170,6 +171,7 @@
     page = { next: null, previous: null };
     if (!res) {
       line.className = 'status-line s0';
+      line.dataset.status = '0';
       line.textContent = 'no answer after ' + ms.toFixed(0) + ' ms: ' + (err && err.message ? err.message : String(err)) +
         ' (GET ' + target + ')';
       drawWindow(null, target);
