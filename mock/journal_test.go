@@ -109,3 +109,33 @@ func TestJournalAfterInvalid(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkJournalPoll measures what one console costs the server per second: a poll of a
+// full journal (1,000 entries) with nothing new (?after=last), against a read of the whole
+// journal (what a poll without the cursor would cost).
+func BenchmarkJournalPoll(b *testing.B) {
+	h := benchServer(b)
+	w := &discardWriter{h: http.Header{}}
+	for i := range 1000 {
+		w.reset()
+		h.ServeHTTP(w, newReq(b, "/api/v2/user/1/connection/requests/?limit=1&offset="+strconv.Itoa(i)))
+	}
+	for _, bc := range []struct{ name, query string }{
+		{"idle-after-last", "?after=1000"},
+		{"one-new", "?after=999"},
+		{"whole-journal", ""},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := newReq(b, "/__connreq/requests"+bc.query)
+			b.ReportAllocs()
+			for b.Loop() {
+				w.reset()
+				h.ServeHTTP(w, req)
+				if w.code != http.StatusOK {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+			b.ReportMetric(float64(w.n), "bytes/op-body")
+		})
+	}
+}
