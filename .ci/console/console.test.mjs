@@ -37,7 +37,24 @@ const health = async () => JSON.parse((await get('/__connreq/health')).body);
 // another client: requests sent from node, not from the page.
 const otherClient = (path) => get(path, { Authorization: 'Bearer other-client' });
 
-test('QA console in Chromium', { timeout: 120_000 }, async (t) => {
+// baselineFCP is the first contentful paint of a one-line page in a fresh browser: what any
+// page pays in this Chromium on this machine, before the console's own cost.
+async function baselineFCP() {
+  const profile = mkdtempSync(join(tmpdir(), 'connreq-console-baseline-'));
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+  try {
+    const page = ctx.pages()[0] || await ctx.newPage();
+    await page.goto('data:text/html,<!doctype html><title>b</title><p>baseline</p>', { waitUntil: 'load' });
+    await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
+    return page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0].startTime);
+  } finally {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test('QA console in Chromium', { timeout: 180_000 }, async (t) => {
+  console.log(`baseline: a one-line page's first contentful paint in a fresh browser: ${(await baselineFCP()).toFixed(0)} ms`);
   const goroutinesBefore = (await health()).goroutines;
   const profile = mkdtempSync(join(tmpdir(), 'connreq-console-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
