@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -87,13 +88,14 @@ func New() (*Handler, error) {
 
 // Paths lists the request paths the handler answers, the page ("/") first.
 func (h *Handler) Paths() []string {
-	out := []string{"/"}
+	var out []string
 	for p := range h.files {
 		if p != "/" {
 			out = append(out, p)
 		}
 	}
-	return out
+	slices.Sort(out)
+	return append([]string{"/"}, out...)
 }
 
 // Size is the total size in bytes of the console's files: what a first visit downloads.

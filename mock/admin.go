@@ -38,8 +38,10 @@ func (s *Server) registerAdmin(r *mux.Router) {
 		// The files are embedded at build time: only a broken build gets here.
 		panic(fmt.Sprintf("mock: %v", err))
 	}
+	// getOnly: a wrong method gets the admin area's JSON 405, as on every other admin path.
+	files := http.StripPrefix(adminPrefix, qa)
 	for _, p := range qa.Paths() {
-		r.Handle(p, http.StripPrefix(adminPrefix, qa))
+		r.Handle(p, getOnly(files.ServeHTTP))
 	}
 	// A page at /__connreq (no slash) would resolve its relative URLs one level up.
 	r.Handle("", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -124,6 +124,13 @@ func TestConsole(t *testing.T) {
 			}
 		})
 	}
+	t.Run("wrong method", func(t *testing.T) {
+		t.Parallel()
+		got := do(t, ts, http.MethodPost, "/__connreq/console.js", nil)
+		if got.status != http.StatusMethodNotAllowed || got.header.Get("Allow") != "GET, HEAD" || detail(t, got.body) != `Method "POST" not allowed.` {
+			t.Errorf("status %d, Allow %q, body %s; want the admin area's JSON 405", got.status, got.header.Get("Allow"), got.body)
+		}
+	})
 	t.Run("redirect keeps the query", func(t *testing.T) {
 		t.Parallel()
 		got := do(t, ts, http.MethodGet, "/__connreq?x=1", nil)
