@@ -71,11 +71,12 @@ func (j *journal) clear() {
 	j.mu.Unlock()
 }
 
-// entries returns the records whose sequence number is greater than after, newest first,
+// entries returns the records whose sequence number is greater than after, newest first
+// and at most limit of them (0: all),
 // and the sequence numbers of the newest record ever added and of the oldest one held
 // (last+1 when none is held), so a reader polling with after=last sees only what is new
 // and learns what a clear or the ring dropped.
-func (j *journal) entries(after uint64) (out []journalEntry, last, first uint64) {
+func (j *journal) entries(after uint64, limit int) (out []journalEntry, last, first uint64) {
 	j.mu.Lock()
 	n := j.next
 	if j.full {
@@ -85,10 +86,14 @@ func (j *journal) entries(after uint64) (out []journalEntry, last, first uint64)
 	if n > 0 {
 		first = j.seq - uint64(n) + 1
 	}
-	recs := make([]journalRecord, 0, min(uint64(n), j.seq-min(after, j.seq)))
+	want := min(uint64(n), j.seq-min(after, j.seq))
+	if limit > 0 {
+		want = min(want, uint64(limit))
+	}
+	recs := make([]journalRecord, 0, want)
 	for k := 1; k <= n; k++ {
 		r := j.ring[(j.next-k+len(j.ring))%len(j.ring)]
-		if r.seq <= after {
+		if r.seq <= after || (limit > 0 && len(recs) == limit) {
 			break
 		}
 		recs = append(recs, r)
@@ -112,8 +117,8 @@ func (j *journal) entries(after uint64) (out []journalEntry, last, first uint64)
 }
 
 // serveJournal answers GET (the entries; ?after=SEQ only those newer than SEQ, so the
-// console's once-a-second poll costs a few bytes when nothing happened) and DELETE (clear)
-// on /__connreq/requests.
+// console's once-a-second poll costs a few bytes when nothing happened; ?limit=N at most the
+// N newest) and DELETE (clear) on /__connreq/requests.
 func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -137,10 +142,20 @@ func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, &apiError{status: http.StatusBadRequest,
+				detail: "limit: must be a positive integer, the most entries to return (got " + strconv.Quote(truncate(v, 40)) + ")"})
+			return
+		}
+		limit = n
+	}
 	size, entries, last, first := 0, []journalEntry{}, uint64(0), uint64(1)
 	if s.journal != nil {
 		size = len(s.journal.ring)
-		entries, last, first = s.journal.entries(after)
+		entries, last, first = s.journal.entries(after, limit)
 	}
 	body, err := marshalCompact(map[string]any{"size": size, "count": len(entries), "last_seq": last, "first_seq": first, "requests": entries})
 	if err != nil {

@@ -70,6 +70,9 @@ func TestJournalAfter(t *testing.T) {
 		{name: "after 1", query: "?after=1", wantSeqs: []uint64{3, 2}, wantLast: 3, wantFirst: 1},
 		{name: "after the last", query: "?after=3", wantSeqs: []uint64{}, wantLast: 3, wantFirst: 1},
 		{name: "after the future", query: "?after=99", wantSeqs: []uint64{}, wantLast: 3, wantFirst: 1},
+		{name: "limit", query: "?limit=2", wantSeqs: []uint64{3, 2}, wantLast: 3, wantFirst: 1},
+		{name: "limit above the count", query: "?limit=50", wantSeqs: []uint64{3, 2, 1}, wantLast: 3, wantFirst: 1},
+		{name: "after and limit", query: "?after=1&limit=1", wantSeqs: []uint64{3}, wantLast: 3, wantFirst: 1},
 	}
 	for _, s := range steps {
 		j := readJournal(t, ts, s.query)
@@ -96,8 +99,8 @@ func TestJournalAfter(t *testing.T) {
 	}
 }
 
-// TestJournalAfterInvalid checks that a bad cursor gets a 400 naming the parameter and the
-// value received.
+// TestJournalAfterInvalid checks that a bad cursor or limit gets a 400 naming the parameter
+// and the value received.
 func TestJournalAfterInvalid(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, mock.Config{})
@@ -106,6 +109,13 @@ func TestJournalAfterInvalid(t *testing.T) {
 		want := `after: must be a request sequence number, a non-negative integer (got "` + v + `")`
 		if got.status != http.StatusBadRequest || detail(t, got.body) != want {
 			t.Errorf("after=%s: status %d, detail %q; want 400 %q", v, got.status, detail(t, got.body), want)
+		}
+	}
+	for _, v := range []string{"0", "-3", "x", "2.5", "99999999999999999999999"} {
+		got := do(t, ts, http.MethodGet, "/__connreq/requests?limit="+v, nil)
+		want := `limit: must be a positive integer, the most entries to return (got "` + v + `")`
+		if got.status != http.StatusBadRequest || detail(t, got.body) != want {
+			t.Errorf("limit=%s: status %d, detail %q; want 400 %q", v, got.status, detail(t, got.body), want)
 		}
 	}
 }

@@ -19,6 +19,7 @@
     'location', 'retry-after', 'vary', 'cache-control'];
   const JOURNAL_ROWS_MAX = 1000;
   const POLL_MS = 1000;
+  const JOURNAL_FIRST = 200; // rows fetched when the console opens
 
   const $ = (id) => document.getElementById(id);
   const f = {
@@ -585,7 +586,9 @@
     if (paused || document.hidden) { pollTimer = setTimeout(poll, POLL_MS); return; }
     polling = true;
     try {
-      const res = await fetch(ADMIN + '/requests?after=' + lastSeq, { cache: 'no-store' });
+      // The first poll asks for the newest rows only: a full journal is ~200 KB.
+      const q = lastSeq === 0 && entries.length === 0 ? '?limit=' + JOURNAL_FIRST : '?after=' + lastSeq;
+      const res = await fetch(ADMIN + '/requests' + q, { cache: 'no-store' });
       if (!res.ok) throw new Error('status ' + res.status);
       const j = await res.json();
       if (j.last_seq < lastSeq) { // the server restarted: start over at the next tick
