@@ -19,7 +19,7 @@
     'location', 'retry-after', 'vary', 'cache-control'];
   const JOURNAL_ROWS_MAX = 1000;
   const POLL_MS = 1000;
-  const JOURNAL_FIRST = 200; // rows fetched when the console opens
+  const JOURNAL_FIRST = 100; // rows fetched when the console opens
 
   const $ = (id) => document.getElementById(id);
   const f = {
