@@ -367,6 +367,11 @@ test('QA console in Chromium', { timeout: 180_000 }, async (t) => {
 
   await t.test('the token stays in memory', async () => {
     assert.ok(!page.url().includes(TOKEN));
+    // Drawn as dots, but not a password field: the browser never offers to store it.
+    assert.deepEqual(await page.$eval('#f-token', (i) => [i.type, getComputedStyle(i).webkitTextSecurity]), ['text', 'disc']);
+    await page.click('#token-show');
+    assert.deepEqual(await page.$eval('#f-token', (i) => [getComputedStyle(i).webkitTextSecurity, document.getElementById('token-show').getAttribute('aria-pressed')]), ['none', 'true']);
+    await page.click('#token-show');
     const stored = await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie, history.length]);
     assert.deepEqual(stored.slice(0, 3), [0, 0, '']);
     for (const r of sent) assert.ok(!r.url.includes(TOKEN), r.url);

@@ -408,8 +408,7 @@
   $('request-form').addEventListener('input', fromForm);
   f.path.addEventListener('change', () => { syncUserField(); fromForm(); });
   $('token-show').addEventListener('click', () => {
-    const show = f.token.type === 'password';
-    f.token.type = show ? 'text' : 'password';
+    const show = f.token.classList.toggle('masked') === false;
     $('token-show').textContent = show ? 'Hide' : 'Show';
     $('token-show').setAttribute('aria-pressed', String(show));
   });
@@ -629,7 +628,8 @@
   async function loadHealth() {
     try {
       const h = await (await fetch(ADMIN + '/health', { cache: 'no-store' })).json();
-      $('server').textContent = location.host + ' · ' + (h.strict ? 'strict' : 'faithful') + ' mode · friendship ' + (h.friendship ? 'on' : 'off');
+      $('server').textContent = location.host + ' · ' + (h.strict ? 'strict' : 'faithful') + ' mode · friendship ' + (h.friendship ? 'on' : 'off') +
+        (h.version ? ' · connreq ' + h.version : '');
     } catch (e) {
       $('server').textContent = 'server unreachable: ' + e.message;
     }
