@@ -1,16 +1,20 @@
 package mock
 
 import (
+	"fmt"
 	"net/http"
 	"runtime"
 
 	"github.com/gorilla/mux"
+
+	"github.com/connreq/connreq/console"
 )
 
 // adminPrefix is where connreq's own endpoints live; the API never uses it.
 const adminPrefix = "/__connreq"
 
-// registerAdmin adds /__connreq/health, /scenarios, /requests and /openapi.yaml.
+// registerAdmin adds /__connreq/health, /scenarios, /requests, /openapi.yaml and the QA
+// console: its page at /__connreq/ and its files beside it (/__connreq/console.js, ...).
 func (s *Server) registerAdmin(r *mux.Router) {
 	r.Handle("/health", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		// goroutines lets a test (or an operator) see that clients that went away left
@@ -28,6 +32,30 @@ func (s *Server) registerAdmin(r *mux.Router) {
 		}
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(s.cfg.SpecYAML)
+	}))
+	qa, err := console.New()
+	if err != nil {
+		// The files are embedded at build time: only a broken build gets here.
+		panic(fmt.Sprintf("mock: %v", err))
+	}
+	// getOnly: a wrong method gets the admin area's JSON 405, as on every other admin path.
+	files := http.StripPrefix(adminPrefix, qa)
+	for _, p := range qa.Paths() {
+		r.Handle(p, getOnly(files.ServeHTTP))
+	}
+	// A page at /__connreq (no slash) would resolve its relative URLs one level up.
+	r.Handle("", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		loc := adminPrefix + "/"
+		if r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeError(w, errMethodNotAllowed(r.Method, "GET, HEAD"))
+			return
+		}
+		w.Header().Set("Location", loc)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusMovedPermanently)
 	}))
 }
 

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ const DefaultJournalSize = 1000
 // journalEntry is one request as /__connreq/requests shows it. No header is recorded, so
 // the Authorization header never is.
 type journalEntry struct {
+	Seq        uint64  `json:"seq"` // 1 for the first request the server saw; never reused
 	Time       string  `json:"time"`
 	Method     string  `json:"method"`
 	Path       string  `json:"path"`
@@ -25,6 +27,7 @@ type journalEntry struct {
 
 // journalRecord is what the hot path stores: no formatting until someone reads it.
 type journalRecord struct {
+	seq              uint64
 	at               time.Time
 	method, path     string
 	query            string
@@ -37,8 +40,9 @@ type journalRecord struct {
 type journal struct {
 	mu   sync.Mutex
 	ring []journalRecord
-	next int  // where the next record goes
-	full bool // the ring has wrapped
+	next int    // where the next record goes
+	full bool   // the ring has wrapped
+	seq  uint64 // the sequence number of the last record added; a clear keeps it
 }
 
 func newJournal(size int) *journal {
@@ -50,6 +54,8 @@ func newJournal(size int) *journal {
 
 func (j *journal) add(rec journalRecord) {
 	j.mu.Lock()
+	j.seq++
+	rec.seq = j.seq
 	j.ring[j.next] = rec
 	j.next++
 	if j.next == len(j.ring) {
@@ -65,21 +71,38 @@ func (j *journal) clear() {
 	j.mu.Unlock()
 }
 
-// entries returns the records, newest first.
-func (j *journal) entries() []journalEntry {
+// entries returns the records whose sequence number is greater than after, newest first
+// and at most limit of them (0: all),
+// and the sequence numbers of the newest record ever added and of the oldest one held
+// (last+1 when none is held), so a reader polling with after=last sees only what is new
+// and learns what a clear or the ring dropped.
+func (j *journal) entries(after uint64, limit int) (out []journalEntry, last, first uint64) {
 	j.mu.Lock()
 	n := j.next
 	if j.full {
 		n = len(j.ring)
 	}
-	recs := make([]journalRecord, 0, n)
+	last, first = j.seq, j.seq+1
+	if n > 0 {
+		first = j.seq - uint64(n) + 1
+	}
+	want := min(uint64(n), j.seq-min(after, j.seq))
+	if limit > 0 {
+		want = min(want, uint64(limit))
+	}
+	recs := make([]journalRecord, 0, want)
 	for k := 1; k <= n; k++ {
-		recs = append(recs, j.ring[(j.next-k+len(j.ring))%len(j.ring)])
+		r := j.ring[(j.next-k+len(j.ring))%len(j.ring)]
+		if r.seq <= after || (limit > 0 && len(recs) == limit) {
+			break
+		}
+		recs = append(recs, r)
 	}
 	j.mu.Unlock()
-	out := make([]journalEntry, len(recs))
+	out = make([]journalEntry, len(recs))
 	for i, r := range recs {
 		out[i] = journalEntry{
+			Seq:        r.seq,
 			Time:       r.at.UTC().Format(time.RFC3339Nano),
 			Method:     r.method,
 			Path:       r.path,
@@ -90,10 +113,12 @@ func (j *journal) entries() []journalEntry {
 			Fault:      r.faults,
 		}
 	}
-	return out
+	return out, last, first
 }
 
-// serveJournal answers GET (the entries) and DELETE (clear) on /__connreq/requests.
+// serveJournal answers GET (the entries; ?after=SEQ only those newer than SEQ, so the
+// console's once-a-second poll costs a few bytes when nothing happened; ?limit=N at most the
+// N newest) and DELETE (clear) on /__connreq/requests.
 func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -107,11 +132,32 @@ func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errMethodNotAllowed(r.Method, "GET, HEAD, DELETE"))
 		return
 	}
-	size, entries := 0, []journalEntry{}
-	if s.journal != nil {
-		size, entries = len(s.journal.ring), s.journal.entries()
+	var after uint64
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, &apiError{status: http.StatusBadRequest,
+				detail: "after: must be a request sequence number, a non-negative integer (got " + strconv.Quote(truncate(v, 40)) + ")"})
+			return
+		}
+		after = n
 	}
-	body, err := marshalCompact(map[string]any{"size": size, "count": len(entries), "requests": entries})
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, &apiError{status: http.StatusBadRequest,
+				detail: "limit: must be a positive integer, the most entries to return (got " + strconv.Quote(truncate(v, 40)) + ")"})
+			return
+		}
+		limit = n
+	}
+	size, entries, last, first := 0, []journalEntry{}, uint64(0), uint64(1)
+	if s.journal != nil {
+		size = len(s.journal.ring)
+		entries, last, first = s.journal.entries(after, limit)
+	}
+	body, err := marshalCompact(map[string]any{"size": size, "count": len(entries), "last_seq": last, "first_seq": first, "requests": entries})
 	if err != nil {
 		panic(err)
 	}
@@ -119,4 +165,6 @@ func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request) {
 }
 
 // isAdmin reports whether the request is for connreq's own endpoints, which the journal skips.
-func isAdmin(path string) bool { return strings.HasPrefix(path, adminPrefix+"/") }
+func isAdmin(path string) bool {
+	return path == adminPrefix || strings.HasPrefix(path, adminPrefix+"/")
+}
