@@ -145,30 +145,7 @@ func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *ro
 		s.serveScenario(w, r, op, q, owner, set, sc, p)
 		return
 	}
-	win := s.pager.Window(q)
-	count := s.gen.Count(owner)
-	next, prev, hasNext, hasPrev := fixtures.Links(s.baseURL(r), q, win, count)
-	start, end := win.Bounds(count)
-
-	if f := p.faults(); !f.IsZero() {
-		bp := s.getBuf()
-		buf := s.gen.AppendPage((*bp)[:0], owner, count, start, end, next, prev, hasNext, hasPrev)
-		s.deliver(w, r, answer{status: http.StatusOK, body: buf}, f, "prefer", nil)
-		*bp = buf
-		s.putBuf(bp)
-		return
-	}
-	key := pageKey{owner: owner, count: count, start: start, end: end, next: next, prev: prev, hasNext: hasNext, hasPrev: hasPrev}
-	if body, _ := s.cache.get(&key); body != nil {
-		writeJSON(w, http.StatusOK, body)
-		return
-	}
-	bp := s.getBuf()
-	buf := s.gen.AppendPage((*bp)[:0], owner, count, start, end, next, prev, hasNext, hasPrev)
-	s.cache.put(&key, s.cache.hash(&key), buf)
-	writeJSON(w, http.StatusOK, buf)
-	*bp = buf
-	s.putBuf(bp)
+	s.servePage(w, r, q, &fixtures.GeneratedList{Gen: s.gen, Owner: owner}, owner, p.faults(), "prefer", nil)
 }
 
 // serveScenario answers owner's list as scenario sc serves it.
@@ -190,25 +167,8 @@ func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request, op *route
 		s.deliver(w, r, answer{err: errStatus(sc.Error.Status, sc.Error.Detail)}, faults, sc.Name, flaky)
 		return
 	}
-	win := s.pager.Window(q)
-	next, prev, hasNext, hasPrev := fixtures.Links(s.baseURL(r), q, win, sc.Count)
-	start, end := win.Bounds(sc.Count)
-	key := pageKey{variant: set.states[sc].variant, owner: owner, count: sc.Count, start: start, end: end, next: next, prev: prev, hasNext: hasNext, hasPrev: hasPrev}
-	body, h := s.cache.get(&key)
-	if body == nil {
-		bp := s.getBuf()
-		buf := fixtures.AppendPageHead((*bp)[:0], sc.Count, next, prev, hasNext, hasPrev)
-		buf, err := sc.AppendItems(s.gen, buf, owner, start, end)
-		if err != nil {
-			panic(fmt.Errorf("render scenario %s: %w", sc.Name, err)) // validated at load: a bug
-		}
-		buf = fixtures.AppendPageTail(buf)
-		s.cache.put(&key, h, buf)
-		body = append([]byte(nil), buf...)
-		*bp = buf
-		s.putBuf(bp)
-	}
-	s.deliver(w, r, answer{status: http.StatusOK, body: body}, faults, sc.Name, flaky)
+	list := &fixtures.ScenarioList{Scenario: sc, Gen: s.gen, Owner: owner, Variant: set.states[sc].variant}
+	s.servePage(w, r, q, list, owner, faults, sc.Name, flaky)
 }
 
 // parseUserID reads a path id the way Django's int converter does: digits only, and
