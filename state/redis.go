@@ -2,6 +2,8 @@ package state
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -27,7 +29,6 @@ type Redis struct {
 // Redis keys, under the prefix.
 const (
 	keyLog      = "log:"     // + session: the list [g:<epoch>, transition...]
-	keyEpoch    = "epoch"    // counter of epochs
 	keyTotal    = "total"    // transitions held across sessions
 	keySessions = "sessions" // set of session names with a log
 )
@@ -45,6 +46,7 @@ func NewRedis(url string, max int64) (*Redis, error) {
 	opt.ReadTimeout = time.Second
 	opt.WriteTimeout = time.Second
 	opt.MaxRetries = -1 // an append must never run twice; the next request retries
+	opt.DialerRetries = 1
 	opt.DisableIdentity = true
 	if max <= 0 {
 		max = DefaultMax
@@ -71,6 +73,14 @@ func parseEpoch(s string) (uint64, error) {
 		return 0, fmt.Errorf("redis log head %q: want g:<epoch>", s)
 	}
 	return e, nil
+}
+
+// newEpoch draws a log's epoch: random, so a Redis restarted without its data never
+// repeats an epoch a replica still holds; below 2^53, exact in Lua's numbers.
+func newEpoch() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])>>11 | 1
 }
 
 // Since implements Store.
@@ -127,8 +137,8 @@ if len > 0 then n = len - 1 end
 if epoch ~= tonumber(ARGV[1]) or n ~= tonumber(ARGV[2]) then return {-1, epoch} end
 if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[4]) then return {-2, epoch} end
 if len == 0 then
-  epoch = redis.call('INCR', KEYS[2])
-  redis.call('RPUSH', KEYS[1], 'g:' .. epoch)
+  epoch = tonumber(ARGV[6])
+  redis.call('RPUSH', KEYS[1], 'g:' .. ARGV[6])
   redis.call('SADD', KEYS[4], ARGV[5])
 end
 redis.call('RPUSH', KEYS[1], ARGV[3])
@@ -138,8 +148,8 @@ return {1, epoch}
 
 // Append implements Store.
 func (r *Redis) Append(ctx context.Context, session string, epoch uint64, t Transition) (uint64, error) {
-	keys := []string{r.prefix + keyLog + session, r.prefix + keyEpoch, r.prefix + keyTotal, r.prefix + keySessions}
-	res, err := appendScript.Run(ctx, r.c, keys, epoch, t.Seq-1, t.encode(), r.max, session).Int64Slice()
+	keys := []string{r.prefix + keyLog + session, r.prefix + keyLog + session, r.prefix + keyTotal, r.prefix + keySessions}
+	res, err := appendScript.Run(ctx, r.c, keys, epoch, t.Seq-1, t.encode(), r.max, session, newEpoch()).Int64Slice()
 	if err != nil {
 		return 0, r.unavailable(err)
 	}

@@ -171,7 +171,9 @@ func (w *World) Check(by int64, a Action, user int64) (Outcome, *Refusal) {
 	if by == user {
 		return Outcome{}, refuse(http.StatusBadRequest, DetailSelf)
 	}
-	ok200 := func(status string) (Outcome, *Refusal) { return Outcome{Status: http.StatusOK, ConnectionStatus: status}, nil }
+	ok200 := func(status string) (Outcome, *Refusal) {
+		return Outcome{Status: http.StatusOK, ConnectionStatus: status}, nil
+	}
 	switch a {
 	case Accept, Reject, CancelReject, MarkSeen:
 		r, found := w.find(user, by)
