@@ -205,3 +205,6 @@ func (r *Redis) Sessions(ctx context.Context) ([]string, error) {
 
 // Close implements Store.
 func (r *Redis) Close() error { return r.c.Close() }
+
+// Max is the cap on transitions across sessions.
+func (r *Redis) Max() int64 { return r.max }

@@ -146,3 +146,6 @@ func (m *Memory) Sessions(context.Context) ([]string, error) {
 
 // Close implements Store.
 func (m *Memory) Close() error { return nil }
+
+// Max is the cap on transitions.
+func (m *Memory) Max() int64 { return m.max }

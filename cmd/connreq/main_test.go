@@ -47,7 +47,7 @@ func TestCLIExitCodes(t *testing.T) {
 		{name: "help", args: []string{"help"}, wantCode: 0, wantErr: "commands:"},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, wantErr: `unknown command "frobnicate"`},
 		{name: "version", args: []string{"version"}, wantCode: 0, wantOut: "connreq "},
-		{name: "lint embedded", args: []string{"lint"}, wantCode: 0, wantOut: "embedded openapi.yaml: OK (OpenAPI 3.0.3, 4 paths)"},
+		{name: "lint embedded", args: []string{"lint"}, wantCode: 0, wantOut: "embedded openapi.yaml: OK (OpenAPI 3.0.3, 14 paths)"},
 		{name: "lint bad file", args: []string{"lint", "--spec", badSpec}, wantCode: 2, wantErr: badSpec},
 		{name: "lint missing file", args: []string{"lint", "--spec", filepath.Join(dir, "nope.yaml")}, wantCode: 2, wantErr: "no such file"},
 		{name: "lint via env", args: []string{"lint"}, envs: map[string]string{"CONNREQ_SPEC": badSpec}, wantCode: 2, wantErr: badSpec},
