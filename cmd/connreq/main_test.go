@@ -61,6 +61,9 @@ func TestCLIExitCodes(t *testing.T) {
 		{name: "serve bad log format", args: []string{"serve", "--log-format", "xml"}, wantCode: 2, wantErr: "--log-format: must be text or json"},
 		{name: "serve extra arg", args: []string{"serve", "extra"}, wantCode: 2, wantErr: `unexpected argument "extra"`},
 		{name: "serve bad addr", args: []string{"serve", "--addr", "256.0.0.1:99999"}, wantCode: 2, wantErr: "--addr: cannot listen"},
+		{name: "serve bad state", args: []string{"serve", "--state", "postgres://x"}, wantCode: 2, wantErr: `--state: must be memory, off or redis://HOST:PORT/DB (got "postgres://x")`},
+		{name: "serve bad redis URL", args: []string{"serve", "--state", "redis://h:1/notadb"}, wantCode: 2, wantErr: `--state: redis URL "redis://h:1/notadb"`},
+		{name: "serve bad state max", args: []string{"serve", "--state-max", "0"}, wantCode: 2, wantErr: "--state-max: must be ≥ 1 (got 0)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
