@@ -23,7 +23,7 @@ func (b hugeBase) Len(o int64) int64 {
 	return b.g.Count(o)
 }
 func (b hugeBase) IndexOf(o, s int64) (int64, bool) { return b.g.IndexOf(o, s, b.Len(o)) }
-func (b hugeBase) Flags(o, i int64) (bool, bool)     { return b.g.ItemFlags(o, i, nil) }
+func (b hugeBase) Flags(o, i int64) (bool, bool)    { return b.g.ItemFlags(o, i, nil) }
 
 type hugeList struct{ g *fixtures.Generator }
 
