@@ -105,7 +105,7 @@ func (o *Overlay) appendBase(dst []byte, i, j int64) ([]byte, error) {
 }
 
 func (o *Overlay) appendAdded(dst []byte, r *Req) []byte {
-	fr := fixtures.Request{ID: r.ID, From: r.From, To: r.To, Created: r.Created, Rejected: r.Rejected, Viewed: r.Viewed}
+	fr := fixtures.Request{ID: r.ID, From: r.From, To: r.To, Created: r.Created, Rejected: r.Rejected, Viewed: r.Viewed, ToCount: o.base.Len(), HasToCount: true}
 	if r.Rejected == 0 {
 		fr.FromStatus = fixtures.ReceivedConnectionRequest
 	}
