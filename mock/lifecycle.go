@@ -102,7 +102,9 @@ func (s *Server) stateError(w http.ResponseWriter, r *http.Request, err error) {
 		detail = err.Error() + ". The mock answers again as soon as the store is back."
 		detail = string(bytes.ToUpper([]byte(detail[:1]))) + detail[1:]
 	}
-	s.cfg.Logger.Warn("state store", "path", r.URL.Path, "error", err.Error())
+	if r.Context().Err() == nil { // a client that went away is not news
+		s.cfg.Logger.Warn("state store", "path", r.URL.Path, "error", err.Error())
+	}
 	writeError(w, &apiError{status: http.StatusServiceUnavailable, detail: detail})
 }
 

@@ -97,6 +97,21 @@ func BenchmarkStateRead(b *testing.B) {
 				}
 			}
 		})
+		b.Run(v.name+"/random-parallel", func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				w := &discardWriter{h: http.Header{}}
+				reqs := make([]*http.Request, len(random))
+				for i, p := range random {
+					reqs[i] = newReq(b, p)
+				}
+				i := 0
+				for pb.Next() {
+					w.reset()
+					h.ServeHTTP(w, reqs[i%len(reqs)])
+					i++
+				}
+			})
+		})
 		b.Run(v.name+"/random", func(b *testing.B) {
 			reqs := make([]*http.Request, len(random))
 			for i, p := range random {

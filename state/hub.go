@@ -27,31 +27,51 @@ const maxCachedSessions = 1024
 // optimistic append, so replicas sharing a store agree on every log.
 type Hub struct {
 	store Store
+	local bool // the store is this process's own (Memory): only this Hub writes to it
 	base  Base
 	clock Clock
 
-	mu       sync.Mutex
+	mu       sync.RWMutex
 	sessions map[string]*session
 }
 
 type session struct {
-	mu    sync.RWMutex
-	epoch uint64
-	w     *World
+	name    string
+	mu      sync.RWMutex
+	epoch   uint64
+	w       *World
+	synced  bool   // with a local store: w holds the whole log, and only Do moves it
+	version string // "+name@epoch.seq", for page cache keys
 }
+
+// settle records that s.w or s.epoch changed.
+func (s *session) settle() {
+	s.version = "+" + s.name + "@" + strconv.FormatUint(s.epoch, 10) + "." + strconv.FormatInt(s.w.seq, 10)
+}
+
+// localStore is implemented by stores that live in this process (Memory): reads need no
+// round trip to stay in step, since every write goes through the one Hub.
+type localStore interface{ local() }
 
 // NewHub returns a Hub over store for base, whose transitions take clock's times.
 func NewHub(store Store, base Base, clock Clock) *Hub {
-	return &Hub{store: store, base: base, clock: clock, sessions: map[string]*session{}}
+	_, local := store.(localStore)
+	return &Hub{store: store, local: local, base: base, clock: clock, sessions: map[string]*session{}}
 }
 
 // Store returns the hub's store.
 func (h *Hub) Store() Store { return h.store }
 
 func (h *Hub) session(name string) *session {
+	h.mu.RLock()
+	s := h.sessions[name]
+	h.mu.RUnlock()
+	if s != nil {
+		return s
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := h.sessions[name]
+	s = h.sessions[name]
 	if s == nil {
 		if len(h.sessions) >= maxCachedSessions {
 			for k := range h.sessions {
@@ -59,7 +79,8 @@ func (h *Hub) session(name string) *session {
 				break
 			}
 		}
-		s = &session{w: NewWorld(h.base, h.clock)}
+		s = &session{name: name, w: NewWorld(h.base, h.clock)}
+		s.settle()
 		h.sessions[name] = s
 	}
 	return s
@@ -68,17 +89,24 @@ func (h *Hub) session(name string) *session {
 // sync brings s up to the store's log.
 func (h *Hub) sync(ctx context.Context, name string, s *session) error {
 	s.mu.RLock()
-	epoch, seq := s.epoch, s.w.seq
+	epoch, seq, synced := s.epoch, s.w.seq, s.synced
 	s.mu.RUnlock()
+	if synced {
+		return nil
+	}
 	log, err := h.store.Since(ctx, name, epoch, seq)
 	if err != nil {
 		return err
 	}
-	if log.Epoch == epoch && len(log.Entries) == 0 {
+	if log.Epoch == epoch && len(log.Entries) == 0 && !h.local {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.settle()
+	if h.local {
+		s.synced = true
+	}
 	if log.Epoch != s.epoch {
 		if log.From != 0 {
 			return nil // a partial log of another epoch: the next read fetches it whole
@@ -101,11 +129,8 @@ func (h *Hub) sync(ctx context.Context, name string, s *session) error {
 
 // View is a read-locked World of one session; Release it when the answer is written.
 type View struct {
-	s       *session
-	w       *World
-	name    string
-	epoch   uint64
-	version string
+	s *session
+	w *World
 }
 
 // View returns session name's World, in step with the store.
@@ -115,7 +140,7 @@ func (h *Hub) View(ctx context.Context, name string) (*View, error) {
 		return nil, err
 	}
 	s.mu.RLock()
-	return &View{s: s, w: s.w, name: name, epoch: s.epoch}, nil
+	return &View{s: s, w: s.w}, nil
 }
 
 // Release ends the view.
@@ -124,13 +149,9 @@ func (v *View) Release() { v.s.mu.RUnlock() }
 // World returns the view's World (read only).
 func (v *View) World() *World { return v.w }
 
-// Version names the session and its log position, for page cache keys.
-func (v *View) Version() string {
-	if v.version == "" {
-		v.version = v.name + "@" + strconv.FormatUint(v.epoch, 10) + "." + strconv.FormatInt(v.w.seq, 10)
-	}
-	return v.version
-}
+// Version names the session and its log position ("+name@epoch.seq"), for page cache
+// keys.
+func (v *View) Version() string { return v.s.version }
 
 // maxAttempts bounds the optimistic retries of Do when replicas race.
 const maxAttempts = 16
@@ -173,6 +194,7 @@ func (h *Hub) try(ctx context.Context, name string, s *session, by int64, a Acti
 	if err := s.w.Apply(t); err != nil {
 		return Outcome{}, nil, err
 	}
+	s.settle()
 	return out, nil, nil
 }
 

@@ -33,7 +33,7 @@ type Overlay struct {
 // The View must stay held while the Overlay is used.
 func (v *View) Overlay(base fixtures.List, owner int64, r Renderer, shape *fixtures.Shape, generated bool) *Overlay {
 	return &Overlay{base: base, owner: owner, w: v.w, r: r, shape: shape, patch: generated,
-		version: base.Version() + "+" + v.Version()}
+		version: base.Version() + v.Version()}
 }
 
 // Len implements fixtures.List.

@@ -54,7 +54,8 @@ func (e *FullError) Error() string {
 // DefaultMax is the default cap on transitions a server (or a Redis) holds.
 const DefaultMax = 100_000
 
-// Memory is the in-memory Store, the default: a server's own sessions.
+// Memory is the in-memory Store, the default: a server's own sessions. It belongs to one
+// Hub, whose reads then need no call to it.
 type Memory struct {
 	mu        sync.Mutex
 	max       int64
@@ -146,6 +147,9 @@ func (m *Memory) Sessions(context.Context) ([]string, error) {
 
 // Close implements Store.
 func (m *Memory) Close() error { return nil }
+
+// local marks Memory as a store of this process: one Hub writes it.
+func (m *Memory) local() {}
 
 // Max is the cap on transitions.
 func (m *Memory) Max() int64 { return m.max }
