@@ -112,8 +112,14 @@ func TestCasesFromSpec(t *testing.T) {
 		"getUserConnectionRequests/unknown-user", "getUserConnectionRequests/other-user",
 		"listDynamicPreferences/default-page",
 		"getMyConnectionRequests/default-page", "getMyConnectionRequests/no-token", "getMyConnectionRequests/wrong-scheme", "getMyConnectionRequests/bad-token",
+		// The lifecycle reads (docs/state.md): {id} is the other user, so no other-user case.
+		"getMyConnectionRequestsSent/default-page", "getMyConnectionRequestsSent/no-token", "getMyConnectionRequestsSent/wrong-scheme", "getMyConnectionRequestsSent/bad-token",
 		"getUserConnectionRequestsAlias/default-page", "getUserConnectionRequestsAlias/no-token", "getUserConnectionRequestsAlias/wrong-scheme",
 		"getUserConnectionRequestsAlias/bad-token", "getUserConnectionRequestsAlias/unknown-user", "getUserConnectionRequestsAlias/other-user",
+		"checkUserConnectionStatus/default", "checkUserConnectionStatus/no-token", "checkUserConnectionStatus/wrong-scheme",
+		"checkUserConnectionStatus/bad-token", "checkUserConnectionStatus/unknown-user",
+		"checkUserConnection/default", "checkUserConnection/no-token", "checkUserConnection/wrong-scheme",
+		"checkUserConnection/bad-token", "checkUserConnection/unknown-user",
 	}
 	if got := r.Cases(); !slices.Equal(got, want) {
 		t.Errorf("cases:\n got %q\nwant %q", got, want)

@@ -127,6 +127,11 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var kind, id string
 	switch {
+	case path == "/api/v2/user/connection/requests_sent/":
+		kind = "sent"
+	case strings.HasPrefix(path, "/api/v2/user/") && (strings.HasSuffix(path, "/is_connection/") || strings.HasSuffix(path, "/connection_status/")):
+		rest := strings.TrimPrefix(path, "/api/v2/user/")
+		kind, id = "relation", rest[:strings.Index(rest, "/")]
 	case path == "/api/v2/user/connection/requests/":
 		kind = "self"
 	case strings.HasPrefix(path, "/api/v2/user/") && strings.HasSuffix(path, "/connection/requests/"):
@@ -150,6 +155,20 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	owner := int64(fakeUserID)
+	switch kind {
+	case "sent": // the lifecycle reads (docs/state.md): nothing sent, nobody connected
+		f.writeJSON(w, http.StatusOK, map[string]any{"count": 0, "next": nil, "previous": nil, "results": []any{}})
+		return
+	case "relation":
+		if n, err := strconv.ParseInt(id, 10, 64); err != nil || (n != fakeUserID && n != fakeOther) {
+			f.detail(w, http.StatusNotFound, "Not found.")
+		} else if strings.HasSuffix(path, "/is_connection/") {
+			f.writeJSON(w, http.StatusOK, map[string]bool{"is_connection": false})
+		} else {
+			f.writeJSON(w, http.StatusOK, map[string]any{"connection_status": nil})
+		}
+		return
+	}
 	if kind != "self" {
 		n, err := strconv.ParseInt(id, 10, 64)
 		switch {
