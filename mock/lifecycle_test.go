@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/connreq/connreq/fixtures"
 	"github.com/connreq/connreq/mock"
 )
 
@@ -87,6 +88,13 @@ func walk(t *testing.T, ts *httptestServer, path string, h map[string]string) (i
 		}
 		if (pages > 0) != (p.Previous != nil) {
 			t.Fatalf("page %d: previous %v", pages, p.Previous)
+		}
+		// DRF-exact links over what remains: fixtures.Links for this request and count.
+		path, raw, _ := strings.Cut(u, "?")
+		q := fixtures.ParseQuery(raw)
+		next, prev, hasNext, hasPrev := fixtures.Links(ts.URL+path, q, fixtures.Pager{}.Window(q), p.Count)
+		if hasNext != (p.Next != nil) || hasNext && *p.Next != next || hasPrev != (p.Previous != nil) || hasPrev && *p.Previous != prev {
+			t.Fatalf("%s: next %v previous %v, want %q %q", u, p.Next, p.Previous, next, prev)
 		}
 		items = append(items, p.Results...)
 		if p.Next == nil {
