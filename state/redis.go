@@ -86,7 +86,9 @@ func newEpoch() uint64 {
 // Since implements Store.
 func (r *Redis) Since(ctx context.Context, session string, epoch uint64, from int64) (Log, error) {
 	key := r.prefix + keyLog + session
-	pipe := r.c.Pipeline()
+	// MULTI/EXEC: no reset and regrowth of the log can fall between the two reads; still
+	// one round trip.
+	pipe := r.c.TxPipeline()
 	head := pipe.LIndex(ctx, key, 0)
 	rest := pipe.LRange(ctx, key, from+1, -1)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
