@@ -154,7 +154,7 @@ func (v *View) World() *World { return v.w }
 func (v *View) Version() string { return v.s.version }
 
 // maxAttempts bounds the optimistic retries of Do when replicas race.
-const maxAttempts = 16
+const maxAttempts = 64
 
 // ErrBusy is Do's answer when other writers kept winning the race for the log.
 var ErrBusy = errors.New("state: the session's log kept moving; try again")

@@ -2,6 +2,8 @@ package state
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/connreq/connreq/internal/redistest"
@@ -122,5 +124,53 @@ func TestRedisDownThenBack(t *testing.T) {
 	}
 	if !v.World().IsConnection(1, 2) || !v.World().IsConnection(1, 4) {
 		t.Fatal("A does not see B's accepts after Redis restarted")
+	}
+}
+
+// TestRedisConcurrentWriters races writers on two replicas: every action lands exactly
+// once, and both replicas end with the same world.
+func TestRedisConcurrentWriters(t *testing.T) {
+	srv := redistest.Start(t)
+	b := &fakeBase{users: 1000, lists: map[int64][]int64{1: {2, 3}}, rejected: map[pair]bool{}, viewed: map[pair]bool{}}
+	f := fakeRenderer{b}
+	a, c := twoReplicas(t, srv, b)
+	const writers, each = 4, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*writers*each)
+	for k, h := range []*Hub{a, c} {
+		for g := 0; g < writers; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					by := int64(10 + (k*writers+g)*each + i) // a distinct sender for every request
+					if _, ref, err := h.Do(t.Context(), "s", by, Request, 1); err != nil || ref != nil {
+						errs <- fmt.Errorf("request by %d: %v %v", by, ref, err)
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var lists [2]string
+	for k, h := range []*Hub{a, c} {
+		v, err := h.View(t.Context(), "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ov := v.Overlay(baseList{f, 1}, 1, f, nil, true)
+		if ov.Len() != 2+2*writers*each {
+			t.Fatalf("replica %d: user 1 has %d requests, want %d", k, ov.Len(), 2+2*writers*each)
+		}
+		got, _ := ov.AppendItems(nil, 0, ov.Len())
+		lists[k] = string(got)
+		v.Release()
+	}
+	if lists[0] != lists[1] {
+		t.Fatal("the two replicas disagree on user 1's list")
 	}
 }
