@@ -103,21 +103,18 @@ func TestCasesFromSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"getUserConnectionRequests/default-page", "getUserConnectionRequests/walk", "getUserConnectionRequests/walk-back",
-		"getUserConnectionRequests/limit-1", "getUserConnectionRequests/limit-default", "getUserConnectionRequests/limit-max",
-		"getUserConnectionRequests/offset-end", "getUserConnectionRequests/offset-before-end", "getUserConnectionRequests/offset-past-end",
-		"getUserConnectionRequests/limit-above-max", "getUserConnectionRequests/limit-zero", "getUserConnectionRequests/limit-negative",
-		"getUserConnectionRequests/limit-text", "getUserConnectionRequests/offset-negative", "getUserConnectionRequests/offset-text",
-		"getUserConnectionRequests/no-token", "getUserConnectionRequests/wrong-scheme", "getUserConnectionRequests/bad-token",
-		"getUserConnectionRequests/unknown-user", "getUserConnectionRequests/other-user",
-		"listDynamicPreferences/default-page", "listFeatures/default-page",
+		"getUserConnectionRequests/default-page", "getUserConnectionRequests/walk", "getUserConnectionRequests/walk-back", "getUserConnectionRequests/limit-1", "getUserConnectionRequests/limit-default", "getUserConnectionRequests/limit-max", "getUserConnectionRequests/offset-end", "getUserConnectionRequests/offset-before-end", "getUserConnectionRequests/offset-past-end", "getUserConnectionRequests/limit-above-max", "getUserConnectionRequests/limit-zero", "getUserConnectionRequests/limit-negative", "getUserConnectionRequests/limit-text", "getUserConnectionRequests/offset-negative", "getUserConnectionRequests/offset-text", "getUserConnectionRequests/no-token", "getUserConnectionRequests/wrong-scheme", "getUserConnectionRequests/bad-token", "getUserConnectionRequests/unknown-user", "getUserConnectionRequests/other-user",
+		"listDynamicPreferences/default-page",
+		"listFeatures/default-page",
 		"getMyConnectionRequests/default-page", "getMyConnectionRequests/no-token", "getMyConnectionRequests/wrong-scheme", "getMyConnectionRequests/bad-token",
+		// The lifecycle reads (docs/state.md): {id} is the other user, so no other-user case.
+		"getMyConnectionRequestsSent/default-page", "getMyConnectionRequestsSent/no-token", "getMyConnectionRequestsSent/wrong-scheme", "getMyConnectionRequestsSent/bad-token",
 		"listHiddenUserIds/default", "listHiddenUserIds/no-token", "listHiddenUserIds/wrong-scheme", "listHiddenUserIds/bad-token",
 		"getCurrentUser/default", "getCurrentUser/no-token", "getCurrentUser/wrong-scheme", "getCurrentUser/bad-token",
-		"getUserConnectionRequestsAlias/default-page", "getUserConnectionRequestsAlias/no-token", "getUserConnectionRequestsAlias/wrong-scheme",
-		"getUserConnectionRequestsAlias/bad-token", "getUserConnectionRequestsAlias/unknown-user", "getUserConnectionRequestsAlias/other-user",
-		"getUserSettings/default", "getUserSettings/no-token", "getUserSettings/wrong-scheme", "getUserSettings/bad-token",
-		"getUserSettings/unknown-user", "getUserSettings/other-user",
+		"getUserConnectionRequestsAlias/default-page", "getUserConnectionRequestsAlias/no-token", "getUserConnectionRequestsAlias/wrong-scheme", "getUserConnectionRequestsAlias/bad-token", "getUserConnectionRequestsAlias/unknown-user", "getUserConnectionRequestsAlias/other-user",
+		"checkUserConnectionStatus/default", "checkUserConnectionStatus/no-token", "checkUserConnectionStatus/wrong-scheme", "checkUserConnectionStatus/bad-token", "checkUserConnectionStatus/unknown-user",
+		"checkUserConnection/default", "checkUserConnection/no-token", "checkUserConnection/wrong-scheme", "checkUserConnection/bad-token", "checkUserConnection/unknown-user",
+		"getUserSettings/default", "getUserSettings/no-token", "getUserSettings/wrong-scheme", "getUserSettings/bad-token", "getUserSettings/unknown-user", "getUserSettings/other-user",
 	}
 	if got := r.Cases(); !slices.Equal(got, want) {
 		t.Errorf("cases:\n got %q\nwant %q", got, want)

@@ -135,6 +135,11 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		kind = "boot"
 	case strings.HasPrefix(path, "/api/v2/user/") && strings.HasSuffix(path, "/settings/"):
 		kind, id = "settings", strings.TrimSuffix(strings.TrimPrefix(path, "/api/v2/user/"), "/settings/")
+	case path == "/api/v2/user/connection/requests_sent/":
+		kind = "sent"
+	case strings.HasPrefix(path, "/api/v2/user/") && (strings.HasSuffix(path, "/is_connection/") || strings.HasSuffix(path, "/connection_status/")):
+		rest := strings.TrimPrefix(path, "/api/v2/user/")
+		kind, id = "relation", rest[:strings.Index(rest, "/")]
 	case path == "/api/v2/user/connection/requests/":
 		kind = "self"
 	case strings.HasPrefix(path, "/api/v2/user/") && strings.HasSuffix(path, "/connection/requests/"):
@@ -158,11 +163,24 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	owner := int64(fakeUserID)
-	if kind == "boot" {
+	switch kind {
+	case "boot":
 		if path == "/api/v2/user/me/" {
 			f.writeJSON(w, http.StatusOK, fakeAccount{ID: fakeUserID, Username: "owner", Gender: "Unspecified"})
 		} else {
 			f.writeJSON(w, http.StatusOK, []int64{})
+		}
+		return
+	case "sent": // the lifecycle reads (docs/state.md): nothing sent, nobody connected
+		f.writeJSON(w, http.StatusOK, map[string]any{"count": 0, "next": nil, "previous": nil, "results": []any{}})
+		return
+	case "relation":
+		if n, err := strconv.ParseInt(id, 10, 64); err != nil || (n != fakeUserID && n != fakeOther) {
+			f.detail(w, http.StatusNotFound, "Not found.")
+		} else if strings.HasSuffix(path, "/is_connection/") {
+			f.writeJSON(w, http.StatusOK, map[string]bool{"is_connection": false})
+		} else {
+			f.writeJSON(w, http.StatusOK, map[string]any{"connection_status": nil})
 		}
 		return
 	}

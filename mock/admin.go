@@ -25,6 +25,7 @@ func (s *Server) registerAdmin(r *mux.Router) {
 	}))
 	r.Handle("/scenarios", getOnly(s.serveScenarios))
 	r.Handle("/requests", http.HandlerFunc(s.serveJournal))
+	r.Handle("/state", http.HandlerFunc(s.serveState))
 	r.Handle("/openapi.yaml", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		if s.cfg.SpecYAML == nil {
 			writeError(w, errNotFound())

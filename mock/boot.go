@@ -149,13 +149,26 @@ func (s *Server) serveFeatures(w http.ResponseWriter, r *http.Request, rt *route
 
 // serveMe answers the caller's own profile: the to_user of every item of the caller's
 // received list, whose connection_requests_received_counter is that list's count.
-func (s *Server) serveMe(w http.ResponseWriter, r *http.Request, who caller) {
+func (s *Server) serveMe(w http.ResponseWriter, r *http.Request, who caller, p *prefs) {
 	me := who.userID
 	if me == 0 {
 		me = s.cfg.Me
 	}
+	v, ok := s.view(w, r, p)
+	if !ok {
+		return
+	}
 	bp := s.getBuf()
-	buf := s.appendOwner((*bp)[:0], me)
+	var buf []byte
+	if sc := s.scenarios.Load().cat.ByID(me); v != nil && v.World().Changed() && (sc == nil || len(sc.Items) == 0) {
+		n, shape := stateBase{s}.list(me)
+		buf = s.gen.AppendOwnerWith((*bp)[:0], me, n, shape, v.World().UserDelta(me))
+	} else {
+		buf = s.appendOwner((*bp)[:0], me)
+	}
+	if v != nil {
+		v.Release()
+	}
 	writeJSON(w, http.StatusOK, buf)
 	*bp = buf
 	s.putBuf(bp)
@@ -200,14 +213,14 @@ func isBoot(kind routeKind) bool {
 }
 
 // serveBoot answers every operation that is not a connection request list.
-func (s *Server) serveBoot(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, who caller) {
+func (s *Server) serveBoot(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, who caller, p *prefs) {
 	switch rt.kind {
 	case kindPreferences:
 		s.servePreferences(w, r, rt, q)
 	case kindFeatures:
 		s.serveFeatures(w, r, rt, q)
 	case kindMe:
-		s.serveMe(w, r, who)
+		s.serveMe(w, r, who, p)
 	case kindSettings:
 		s.serveSettings(w, r, who)
 	case kindHiddenIDs:

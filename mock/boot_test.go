@@ -44,7 +44,7 @@ func TestBootEndpoints(t *testing.T) {
 			wantDetail: "Given token not valid for any token type"},
 		{name: "me Prefer code", path: "/api/v2/user/me/", header: map[string]string{"Authorization": bearer, "Prefer": "code=401"}, wantStatus: 401},
 		{name: "me Prefer undeclared code", path: "/api/v2/user/me/", header: map[string]string{"Authorization": bearer, "Prefer": "code=404"}, wantStatus: 400,
-			wantBody: "valid codes: 200, 400, 401, 500"},
+			wantBody: "valid codes: 200, 400, 401, 500, 503"},
 		{name: "me Prefer scenario refused", path: "/api/v2/user/me/", header: map[string]string{"Authorization": bearer, "Prefer": "scenario=empty"}, wantStatus: 400},
 		{name: "me Prefer delay", path: "/api/v2/user/me/", header: map[string]string{"Authorization": bearer, "Prefer": "delay=5ms"}, wantStatus: 200},
 		{name: "settings own", path: "/api/v2/user/7/settings/", header: as(7), wantStatus: 200, wantBody: `"qa_frequency":0`},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/connreq/connreq/fixtures"
+	"github.com/connreq/connreq/state"
 )
 
 // DefaultNow is the clock anchor of the fake data when Config.Now is zero.
@@ -62,6 +63,13 @@ type Config struct {
 	// ReplayFallback is what a request with no recording gets: "404" (zero value) or
 	// "generate" (the generated answer).
 	ReplayFallback string
+	// State keeps the transitions of the connection-request lifecycle (nil: in memory,
+	// state.NewMemory(StateMax)); a state.Redis shares them between replicas.
+	State state.Store
+	// StateMax caps the transitions the in-memory store holds (0: state.DefaultMax).
+	StateMax int64
+	// StateOff answers every lifecycle action as production would, changing nothing.
+	StateOff bool
 	// NoAdmin leaves every /__connreq/ path unregistered, so they answer the JSON 404 of any
 	// unknown path (for a mock reachable by others). The journal, unreadable then, is off.
 	NoAdmin bool
@@ -172,6 +180,12 @@ func (c Config) normalize() (Config, error) {
 	}
 	if c.NoAdmin {
 		c.JournalSize = -1 // nothing could read it
+	}
+	if c.StateMax < 0 {
+		bad("StateMax", "must be ≥ 0", c.StateMax)
+	}
+	if c.StateOff && c.State != nil {
+		bad("State", "must be nil with StateOff", "a store")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

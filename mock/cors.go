@@ -7,7 +7,7 @@ import (
 
 // Headers connreq lets a browser send and read.
 const (
-	corsAllowMethods  = "GET, HEAD, OPTIONS"
+	corsAllowMethods  = "GET, HEAD, POST, DELETE, OPTIONS"
 	corsExposeHeaders = "WWW-Authenticate, Allow, Location, Content-Length"
 	corsMaxAge        = "600"
 )

@@ -348,7 +348,7 @@ func TestCORS(t *testing.T) {
 		"Access-Control-Allow-Origin":      "http://localhost:5173",
 		"Access-Control-Allow-Headers":     "authorization,prefer",
 		"Access-Control-Allow-Credentials": "true",
-		"Access-Control-Allow-Methods":     "GET, HEAD, OPTIONS",
+		"Access-Control-Allow-Methods":     "GET, HEAD, POST, DELETE, OPTIONS",
 	} {
 		if g := got.header.Get(k); g != v {
 			t.Errorf("%s = %q, want %q", k, g, v)

@@ -55,17 +55,23 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 		s.deliver(w, r, answer{err: errStatus(p.code, "")}, p.faults(), "prefer", nil)
 		return
 	}
+	if r.Method == http.MethodPost {
+		s.serveAction(w, r, rt, who, &p)
+		return
+	}
 	if s.replay != nil && p.scenario == "" && s.serveReplay(w, r, rt, &p) {
 		return
 	}
 	switch rt.kind {
+	case kindSent, kindIsConnection, kindConnectionStatus:
+		s.serveStateRead(w, r, rt, q, who, &p)
 	case kindConnections:
 		s.serveConnections(w, r, rt, op, q, vars, who, &p)
 	default:
 		if p.delay > 0 && !waitToWrite(r.Context(), w, delayOf(p.faults(), "prefer", r)) {
 			return
 		}
-		s.serveBoot(w, r, rt, q, who)
+		s.serveBoot(w, r, rt, q, who, &p)
 	}
 }
 
@@ -150,7 +156,9 @@ func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *ro
 		s.serveScenario(w, r, op, q, owner, set, sc, p)
 		return
 	}
-	s.servePage(w, r, q, &fixtures.GeneratedList{Gen: s.gen, Owner: owner}, owner, p.faults(), "prefer", nil)
+	f := p.faults()
+	s.overlaid(w, r, q, p, &fixtures.GeneratedList{Gen: s.gen, Owner: owner}, owner, nil, true,
+		func(list fixtures.List) { s.servePage(w, r, q, list, owner, f, "prefer", nil) }, f)
 }
 
 // serveScenario answers owner's list as scenario sc serves it.
@@ -173,7 +181,12 @@ func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request, op *route
 		return
 	}
 	list := &fixtures.ScenarioList{Scenario: sc, Gen: s.gen, Owner: owner, Variant: set.states[sc].variant}
-	s.servePage(w, r, q, list, owner, faults, sc.Name, flaky)
+	serve := func(l fixtures.List) { s.servePage(w, r, q, l, owner, faults, sc.Name, flaky) }
+	if p.scenario != "" {
+		serve(list) // a scenario asked for by Prefer is not owner's own list: no state
+		return
+	}
+	s.overlaid(w, r, q, p, list, owner, &sc.Shape, len(sc.Items) == 0, serve, faults)
 }
 
 // parseUserID reads a path id the way Django's int converter does: digits only, and

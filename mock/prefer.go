@@ -6,12 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/connreq/connreq/state"
 )
 
 // prefs are the preferences of a Prefer header (RFC 7240) that connreq honours. Others are
 // ignored, as RFC 7240 asks.
 type prefs struct {
 	scenario string
+	session  string // the state session (state.ValidSession), "" for the default
 	code     int
 	delay    time.Duration // fixed delay, or the low end of a jittered one
 	delayMax time.Duration // the high end of a jittered delay, else 0
@@ -70,6 +73,11 @@ func (p *prefs) apply(it preferElem) error {
 			return errors.New("scenario needs a name, like scenario=empty")
 		}
 		p.scenario = it.value
+	case "session":
+		if !state.ValidSession(it.value) {
+			return fmt.Errorf("session must be 1 to 64 of A-Z a-z 0-9 . _ ~ -, like session=suite-a (got %q)", truncate(it.value, 64))
+		}
+		p.session = it.value
 	case "code":
 		n, err := strconv.Atoi(it.value)
 		if err != nil || n < 100 || n > 599 || len(it.value) != 3 {

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/connreq/connreq/fixtures"
+	"github.com/connreq/connreq/state"
 )
 
 // routeKind says which pure function answers an operation; it is derived from the
@@ -18,13 +19,16 @@ import (
 type routeKind int
 
 const (
-	kindExample     routeKind = iota // serve the spec's 200 example
-	kindConnections                  // a page of ConnectionRequest
-	kindPreferences                  // a page of DynamicPreference
-	kindFeatures                     // a page of Feature
-	kindMe                           // the caller's User (a path without {id})
-	kindSettings                     // a user's UserSettings
-	kindHiddenIDs                    // the caller's HiddenUserIds
+	kindExample          routeKind = iota // serve the spec's 200 example
+	kindConnections                       // a page of ConnectionRequest
+	kindPreferences                       // a page of DynamicPreference
+	kindFeatures                          // a page of Feature
+	kindMe                                // the caller's User (a path without {id})
+	kindSettings                          // a user's UserSettings
+	kindHiddenIDs                         // the caller's HiddenUserIds
+	kindSent                              // the caller's sent requests (x-connreq-read: requests_sent)
+	kindIsConnection                      // {"is_connection"} (x-connreq-read: is_connection)
+	kindConnectionStatus                  // {"connection_status"} (x-connreq-read: connection_status)
 )
 
 // route is one spec path with its operations, as mux serves it.
@@ -32,9 +36,10 @@ type route struct {
 	path    string                    // the spec's path template
 	ops     map[string]*routers.Route // by method (GET, plus HEAD served as GET)
 	kind    routeKind
-	hasID   bool   // the path has an {id} parameter naming the list owner
-	allow   string // the Allow header value
-	example []byte // kindExample: the 200 example body
+	hasID   bool         // the path has an {id} parameter naming the list owner
+	allow   string       // the Allow header value
+	example []byte       // kindExample: the 200 example body
+	action  state.Action // POST: the lifecycle action (x-connreq-action)
 	// pager pages the lists of kindPreferences and kindFeatures, from the spec's limit
 	// parameter (the connection request lists use Config's DefaultLimit and MaxLimit).
 	pager fixtures.Pager
@@ -53,6 +58,13 @@ func (s *Server) buildRoutes() ([]*route, error) {
 		}
 		if len(methods) == 0 {
 			continue
+		}
+		if post, ok := rt.ops[http.MethodPost]; ok {
+			a, err := routeAction(post)
+			if err != nil {
+				return nil, fmt.Errorf("route: %w", err)
+			}
+			rt.action = a
 		}
 		if get, ok := rt.ops[http.MethodGet]; ok {
 			rt.ops[http.MethodHead] = get
@@ -100,6 +112,17 @@ func classify(path string, op *openapi3.Operation) (routeKind, []byte, error) {
 	resp := op.Responses.Status(http.StatusOK)
 	if resp == nil || resp.Value == nil {
 		return 0, nil, fmt.Errorf("no 200 response declared")
+	}
+	switch op.Extensions["x-connreq-read"] {
+	case "requests_sent":
+		return kindSent, nil, nil
+	case "is_connection":
+		return kindIsConnection, nil, nil
+	case "connection_status":
+		return kindConnectionStatus, nil, nil
+	case nil:
+	default:
+		return 0, nil, fmt.Errorf("x-connreq-read %v: want requests_sent, is_connection or connection_status", op.Extensions["x-connreq-read"])
 	}
 	mt := resp.Value.Content.Get("application/json")
 	if mt == nil || mt.Schema == nil {

@@ -16,23 +16,26 @@ import (
 
 	"github.com/connreq/connreq"
 	"github.com/connreq/connreq/fixtures"
+	"github.com/connreq/connreq/state"
 )
 
 // Server is the mock: build it with New, serve Handler() or call Serve.
 type Server struct {
-	cfg     Config
-	doc     *openapi3.T
-	gen     *fixtures.Generator
-	pager   fixtures.Pager
-	routes  []*route
-	opts    *openapi3filter.Options // kin-openapi options for the mode
-	handler http.Handler
-	cache   *pageCache
-	bufs    sync.Pool  // *[]byte page buffers
-	writers sync.Pool  // *statusWriter for the access log
-	journal *journal   // nil when Config.JournalSize < 0
-	replay  *replaySet // nil without Config.Replay
-	version string     // connreq's own, for /__connreq/health
+	cfg      Config
+	doc      *openapi3.T
+	gen      *fixtures.Generator
+	pager    fixtures.Pager
+	routes   []*route
+	opts     *openapi3filter.Options // kin-openapi options for the mode
+	handler  http.Handler
+	cache    *pageCache
+	bufs     sync.Pool    // *[]byte page buffers
+	writers  sync.Pool    // *statusWriter for the access log
+	journal  *journal     // nil when Config.JournalSize < 0
+	replay   *replaySet   // nil without Config.Replay
+	hub      *state.Hub   // the lifecycle's state; nil with Config.StateOff
+	stateOff *state.World // the generated world, for Check with --state off
+	version  string       // connreq's own, for /__connreq/health
 
 	scenarios     atomic.Pointer[scenarioSet]
 	setGeneration atomic.Uint64
@@ -79,6 +82,7 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 	}
 	s.featureRows, s.featureFull = featureRows()
 	s.settingsBody, s.hiddenBody = []byte(userSettings), []byte(hiddenUserIDs)
+	s.newState()
 	s.opts = s.validatorOptions()
 	routes, err := s.buildRoutes()
 	if err != nil {

@@ -7,6 +7,7 @@
 //	connreq contract --target URL --token TOKEN --user ID [--junit FILE] [--json FILE] [--baseline URL|DIR] ...
 //	connreq record   --target URL --token TOKEN --user ID --out DIR [--anonymize] [--max-items N]
 //	connreq serve    --replay DIR [--replay-fallback 404|generate]
+//	connreq serve    --state memory|off|redis://HOST:PORT/DB [--state-max N]
 //	connreq lint     [--spec FILE] [--fixtures DIR] [--preferences FILE]
 //	connreq health   [--url http://127.0.0.1:4010/__connreq/health] [--timeout 3s]
 //	connreq version  [--json]

@@ -47,7 +47,7 @@ func TestCLIExitCodes(t *testing.T) {
 		{name: "help", args: []string{"help"}, wantCode: 0, wantErr: "commands:"},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, wantErr: `unknown command "frobnicate"`},
 		{name: "version", args: []string{"version"}, wantCode: 0, wantOut: "connreq "},
-		{name: "lint embedded", args: []string{"lint"}, wantCode: 0, wantOut: "embedded openapi.yaml: OK (OpenAPI 3.0.3, 8 paths)"},
+		{name: "lint embedded", args: []string{"lint"}, wantCode: 0, wantOut: "embedded openapi.yaml: OK (OpenAPI 3.0.3, 18 paths)"},
 		{name: "lint bad file", args: []string{"lint", "--spec", badSpec}, wantCode: 2, wantErr: badSpec},
 		{name: "lint missing file", args: []string{"lint", "--spec", filepath.Join(dir, "nope.yaml")}, wantCode: 2, wantErr: "no such file"},
 		{name: "lint via env", args: []string{"lint"}, envs: map[string]string{"CONNREQ_SPEC": badSpec}, wantCode: 2, wantErr: badSpec},
@@ -61,6 +61,9 @@ func TestCLIExitCodes(t *testing.T) {
 		{name: "serve bad log format", args: []string{"serve", "--log-format", "xml"}, wantCode: 2, wantErr: "--log-format: must be text or json"},
 		{name: "serve extra arg", args: []string{"serve", "extra"}, wantCode: 2, wantErr: `unexpected argument "extra"`},
 		{name: "serve bad addr", args: []string{"serve", "--addr", "256.0.0.1:99999"}, wantCode: 2, wantErr: "--addr: cannot listen"},
+		{name: "serve bad state", args: []string{"serve", "--state", "postgres://x"}, wantCode: 2, wantErr: `--state: must be memory, off or redis://HOST:PORT/DB (got "postgres://x")`},
+		{name: "serve bad redis URL", args: []string{"serve", "--state", "redis://h:1/notadb"}, wantCode: 2, wantErr: `--state: redis URL "redis://h:1/notadb"`},
+		{name: "serve bad state max", args: []string{"serve", "--state-max", "0"}, wantCode: 2, wantErr: "--state-max: must be ≥ 1 (got 0)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/connreq/connreq"
 	"github.com/connreq/connreq/fixtures"
 	"github.com/connreq/connreq/mock"
+	"github.com/connreq/connreq/state"
 )
 
 // loadCatalogue returns the shipped scenarios with those of dir (if any) added or
@@ -47,7 +48,8 @@ func loadPreferences(file string) (*fixtures.Preferences, error) {
 // serveFlags are the flags of connreq serve.
 type serveFlags struct {
 	addr, spec, now, tz, tokens, jwtSecret, publicURL, corsOrigin, logFormat, logLevel string
-	fixtures, replay, replayFallback, preferences                                      string
+	fixtures, replay, replayFallback, preferences, state                               string
+	stateMax                                                                           int64
 	seed                                                                               uint64
 	defaultLimit, maxLimit, journalSize                                                int
 	me                                                                                 int64
@@ -78,6 +80,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	fs.StringVar(&f.replay, "replay", "", "recording `directory` (connreq record) whose answers are served for the requests it holds")
 	fs.StringVar(&f.replayFallback, "replay-fallback", mock.ReplayFallback404, "what a request the recording lacks gets with --replay: `404` (naming the closest recorded requests) or generate")
+	fs.StringVar(&f.state, "state", "memory", "where the connection-request lifecycle's transitions live: `memory`, off (actions change nothing), or redis://HOST:PORT/DB (shared by replicas)")
+	fs.Int64Var(&f.stateMax, "state-max", state.DefaultMax, "most transitions held (per server in memory, across replicas in Redis); past it actions answer 503")
 	fs.BoolVar(&f.admin, "admin", true, "serve connreq's own /__connreq/ endpoints (false: they answer 404 and the journal is off)")
 }
 
@@ -150,6 +154,23 @@ func (f *serveFlags) config(stderr io.Writer) (mock.Config, error) {
 	case f.replayFallback != mock.ReplayFallback404 && f.replayFallback != mock.ReplayFallbackGenerate:
 		return cfg, usagef("--replay-fallback: must be %s or %s (got %q)", mock.ReplayFallback404, mock.ReplayFallbackGenerate, f.replayFallback)
 	}
+	if f.stateMax < 1 {
+		return cfg, usagef("--state-max: must be ≥ 1 (got %d)", f.stateMax)
+	}
+	switch {
+	case f.state == "memory":
+		cfg.StateMax = f.stateMax
+	case f.state == "off":
+		cfg.StateOff = true
+	case strings.HasPrefix(f.state, "redis://"):
+		st, err := state.NewRedis(f.state, f.stateMax)
+		if err != nil {
+			return cfg, usagef("--state: %v", err)
+		}
+		cfg.State = st
+	default:
+		return cfg, usagef("--state: must be memory, off or redis://HOST:PORT/DB (got %q)", f.state)
+	}
 	if f.shutdownTimeout <= 0 {
 		return cfg, usagef("--shutdown-timeout: must be positive (got %s)", f.shutdownTimeout)
 	}
@@ -165,8 +186,16 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	cfg, err := f.config(e.stderr)
+	if cfg.State != nil {
+		defer cfg.State.Close()
+	}
 	if err != nil {
 		return err
+	}
+	if rs, ok := cfg.State.(*state.Redis); ok {
+		if err := rs.Ping(ctx); err != nil {
+			cfg.Logger.Warn("state store not reachable yet: lifecycle actions and lists answer 503 until it is", "error", err.Error())
+		}
 	}
 	doc, specYAML, err := connreq.LoadSpec(f.spec)
 	if err != nil {
@@ -244,7 +273,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if f.replay != "" {
 		mode += ", replay " + f.replay
 	}
-	cfg.Logger.Info("connreq serving", "url", "http://"+ln.Addr().String(), "mode", mode,
+	stateName := f.state
+	if strings.HasPrefix(stateName, "redis://") {
+		stateName = "redis"
+	}
+	cfg.Logger.Info("connreq serving", "url", "http://"+ln.Addr().String(), "mode", mode, "state", stateName,
 		"seed", strconv.FormatUint(f.seed, 10), "example", "http://"+ln.Addr().String()+"/api/v2/user/1/connection/requests/")
 	return srv.Serve(ctx, ln, f.shutdownTimeout)
 }

@@ -126,7 +126,8 @@ django.setup()
 from django.http import Http404  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
-from rest_framework import exceptions, generics, permissions, serializers  # noqa: E402
+from rest_framework import exceptions, generics, permissions, serializers, views  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
 from rest_framework.authentication import BaseAuthentication  # noqa: E402
 from rest_framework.pagination import LimitOffsetPagination  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
@@ -384,6 +385,13 @@ class Community:
         return [{"id": q["id"], "from_user": self.users[q["from_id"]], "to_user": self.users[owner_id],
                  "created": q["created"], "rejected": q["rejected"], "viewed": q["viewed"]}
                 for q in self.received[owner_id]]
+
+    def sent_items(self, owner_id):
+        """The owner's sent requests still present, newest first (requests_sent)."""
+        sent = sorted(self.sent[owner_id], key=lambda q: (q["created"], q["id"]), reverse=True)
+        return [{"id": q["id"], "from_user": self.users[owner_id], "to_user": self.users[q["to_id"]],
+                 "created": q["created"], "rejected": q["rejected"], "viewed": q["viewed"]}
+                for q in sent]
 
     def preferences(self):
         return [{"id": i + 1, "section": s, "name": n, "value": v} for i, (s, n, v) in enumerate(PREFERENCES)]
@@ -649,6 +657,31 @@ class MyConnectionRequestList(UserConnectionRequestList):
         return COMMUNITY.users[self.request.user.id]
 
 
+class MyConnectionRequestSentList(UserConnectionRequestList):
+    """GET /api/v2/user/connection/requests_sent/: the caller's sent requests."""
+
+    def get_queryset(self):
+        return COMMUNITY.sent_items(self.request.user.id)
+
+
+class UserRelation(views.APIView):
+    """GET /api/v2/user/{id}/is_connection/ and /connection_status/ (connreq's state
+    lifecycle reads; this app has no connections, so is_connection is always false)."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [permissions.IsAuthenticated, FriendshipMode]
+    field = "is_connection"
+
+    def get(self, request, id):
+        try:
+            other = COMMUNITY.users[int(id)]
+        except (KeyError, TypeError, ValueError, OverflowError):
+            raise Http404
+        if self.field == "is_connection":
+            return Response({"is_connection": False})
+        return Response({"connection_status": COMMUNITY.relation(request.user.id, other["id"])})
+
+
 class DynamicPreferenceList(APIListView):
     """GET /api/v2/dynamic_preference/: public; ?search= filters on section.name."""
 
@@ -730,6 +763,9 @@ urlpatterns = [
     re_path(r"^api/v2/user/(?P<id>[^/.]+)/connection/requests/$", UserConnectionRequestList.as_view()),
     re_path(r"^api/v2/user/(?P<id>[^/.]+)/connection_requests/$", UserConnectionRequestList.as_view()),
     path("api/v2/dynamic_preference/", DynamicPreferenceList.as_view()),
+    path("api/v2/user/connection/requests_sent/", MyConnectionRequestSentList.as_view()),
+    re_path(r"^api/v2/user/(?P<id>[^/.]+)/is_connection/$", UserRelation.as_view(field="is_connection")),
+    re_path(r"^api/v2/user/(?P<id>[^/.]+)/connection_status/$", UserRelation.as_view(field="connection_status")),
 ]
 
 
