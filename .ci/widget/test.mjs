@@ -280,3 +280,108 @@ test('replay of a recorded DRF deployment: the widget and its dialog walk match 
   assertAll2xx('replay of the DRF app', await serverLog(replayURL));
   await context.close();
 });
+
+// The lifecycle through the widget's own buttons (issue 13): "Accept" on a pending request,
+// "Connect" on a rejected request's sender, reloads, and DELETE /__connreq/state. react-ui
+// 0.11.0-alpha.119 does not refresh the list or the title after a click (the button turns
+// into "Remove" / "Cancel"); a reload shows what the server now holds.
+async function lifecycleFlow(base, {user, tag, reads}) {
+  await fetch(`${base}/__connreq/state?all=true`, {method: 'DELETE'});
+  const before = await wholeList(user, base);
+  const shown = before.items.slice(0, 3);
+  const a = shown.findIndex((it) => it.from_user.connection_status === 'received_connection_request');
+  const c = shown.findIndex((it) => it.from_user.connection_status === null);
+  assert.ok(a >= 0 && c >= 0, `user ${user}'s first three hold a pending and a rejected request`);
+  const accepted = shown[a].from_user;
+  const rejected = shown[c].from_user;
+
+  const {page, context, errors} = await open(base, user);
+  const widget = page.locator('.SCUserConnectionsRequestsWidget-root');
+  const title = widget.locator('.SCUserConnectionsRequestsWidget-title');
+  await widget.locator('.SCUser-root').first().waitFor();
+  assert.equal(await title.textContent(), `${before.count} connections requests`);
+
+  // Accept: the server answers 2xx, the button turns into "Remove".
+  const acceptAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/user/${accepted.id}/connection/accept/`));
+  await widget.locator('.SCUser-root').nth(a).locator('button').click();
+  const acc = await acceptAnswer;
+  assert.ok(acc.status() >= 200 && acc.status() < 300, `accept answered ${acc.status()}`);
+  assert.equal((await acc.json()).connection_status, 'connected');
+  await widget.locator('.SCUser-root').nth(a).locator('button', {hasText: 'Remove'}).waitFor();
+  await widget.screenshot({path: path.join(artifacts, `${tag}-accepted.png`)});
+
+  // A reload shows the list without the accepted request and the title one lower.
+  await page.reload();
+  await widget.locator('.SCUser-root').first().waitFor();
+  const afterAccept = await wholeList(user, base);
+  assert.equal(afterAccept.count, before.count - 1);
+  assert.ok(!afterAccept.items.some((it) => it.from_user.id === accepted.id), 'the accepted request left the list');
+  assert.equal(await title.textContent(), `${before.count - 1} connections requests`);
+  assertItems(`${tag} after accept and reload`, await widgetItems(widget), afterAccept.items.slice(0, 3));
+  for (const r of reads) { // every replica holds the same world
+    assert.equal((await wholeList(user, r)).count, before.count - 1, `${r} sees the accept`);
+  }
+
+  // Connect on a rejected request's sender: the request moves to the caller's sent list.
+  const i = (await widgetItems(widget)).findIndex((it) => it.href === `/user/${rejected.id}/`);
+  assert.ok(i >= 0, 'the rejected sender is still shown');
+  const connectAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/user/${rejected.id}/connection/request/`));
+  await widget.locator('.SCUser-root').nth(i).locator('button', {hasText: 'Connect'}).click();
+  const con = await connectAnswer;
+  assert.ok(con.status() >= 200 && con.status() < 300, `request answered ${con.status()}`);
+  await widget.locator('.SCUser-root').nth(i).locator('button', {hasText: 'Cancel'}).waitFor();
+  const sent = await api(base, '/api/v2/user/connection/requests_sent/?limit=100', user);
+  assert.ok(sent.results.some((it) => it.to_user.id === rejected.id), 'the request is in the sent list');
+  const afterConnect = await wholeList(user, base);
+  assert.ok(!afterConnect.items.some((it) => it.from_user.id === rejected.id), 'the rejected request left the received list');
+  await widget.screenshot({path: path.join(artifacts, `${tag}-connected.png`)});
+
+  // DELETE /__connreq/state brings the generated world back.
+  const del = await fetch(`${base}/__connreq/state`, {method: 'DELETE'});
+  assert.equal(del.status, 204);
+  await page.reload();
+  await widget.locator('.SCUser-root').first().waitFor();
+  assert.equal(await title.textContent(), `${before.count} connections requests`);
+  assertItems(`${tag} after reset`, await widgetItems(widget), shown);
+  assert.deepEqual(errors, []);
+  await context.close();
+}
+
+test('lifecycle in the widget: Accept, reload, Connect on a rejected sender, reset', async () => {
+  await lifecycleFlow(mockURL, {user: 4, tag: 'lifecycle', reads: [mockURL]});
+  assertAll2xx('lifecycle', await serverLog(mockURL));
+});
+
+// A round-robin load balancer in front of two replicas that share one redis-server: the
+// page's requests alternate between them, links keep the balancer's host.
+test('lifecycle on two replicas sharing Redis, the page\'s requests alternating between them', async () => {
+  const upstreams = [process.env.REPLICA_A, process.env.REPLICA_B];
+  assert.ok(upstreams.every(Boolean), 'REPLICA_A and REPLICA_B are set by .ci/widget-e2e');
+  const served = [0, 0];
+  let n = 0;
+  const lb = http.createServer((req, res) => {
+    const k = n++ % 2;
+    served[k]++;
+    const u = new URL(upstreams[k]);
+    const up = http.request({host: u.hostname, port: u.port, method: req.method, path: req.url, headers: req.headers}, (ur) => {
+      res.writeHead(ur.statusCode, ur.headers);
+      ur.pipe(res);
+    });
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(up);
+  });
+  await new Promise((r) => lb.listen(0, '127.0.0.1', r));
+  const lbURL = `http://127.0.0.1:${lb.address().port}`;
+  try {
+    for (const u of upstreams) await fetch(`${u}/__connreq/requests`, {method: 'DELETE'});
+    await lifecycleFlow(lbURL, {user: 4, tag: 'replicas', reads: upstreams});
+    assert.ok(served[0] > 5 && served[1] > 5, `both replicas answered the page (${served})`);
+    console.log(`# replicas: ${served[0]} and ${served[1]} requests through the balancer`);
+    for (const [k, u] of upstreams.entries()) assertAll2xx(`replica ${'AB'[k]}`, await serverLog(u));
+  } finally {
+    lb.close();
+  }
+});
