@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +48,7 @@ func loadPreferences(file string) (*fixtures.Preferences, error) {
 // serveFlags are the flags of connreq serve.
 type serveFlags struct {
 	addr, spec, now, tz, tokens, jwtSecret, publicURL, corsOrigin, logFormat, logLevel string
-	fixtures, replay, replayFallback, preferences                                      string
+	fixtures, replay, replayFallback, preferences, cpuProfile                          string
 	seed                                                                               uint64
 	defaultLimit, maxLimit, journalSize                                                int
 	me                                                                                 int64
@@ -78,6 +80,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.replay, "replay", "", "recording `directory` (connreq record) whose answers are served for the requests it holds")
 	fs.StringVar(&f.replayFallback, "replay-fallback", mock.ReplayFallback404, "what a request the recording lacks gets with --replay: `404` (naming the closest recorded requests) or generate")
 	fs.BoolVar(&f.admin, "admin", true, "serve connreq's own /__connreq/ endpoints (false: they answer 404 and the journal is off)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the whole run to `file` (go tool pprof; docs/performance.md)")
 }
 
 // config turns the flags into a mock.Config, naming the flag of each bad value.
@@ -234,5 +237,29 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	cfg.Logger.Info("connreq serving", "url", "http://"+ln.Addr().String(), "mode", mode,
 		"seed", strconv.FormatUint(f.seed, 10), "example", "http://"+ln.Addr().String()+"/api/v2/user/1/connection/requests/")
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			_ = ln.Close()
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer stop()
+	}
 	return srv.Serve(ctx, ln, f.shutdownTimeout)
+}
+
+// startCPUProfile profiles the process into file until the returned stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	out, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		_ = out.Close()
+		return nil, fmt.Errorf("start profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = out.Close()
+	}, nil
 }
