@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/gorilla/mux"
 
 	"github.com/connreq/connreq/fixtures"
 )
@@ -21,13 +20,12 @@ const maxQueryFields = 1000
 
 // serveOperation is decode → validate → pure page function → encode, with the Prefer
 // header's control (RFC 7240) applied last.
-func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route) {
+func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route, vars map[string]string) {
 	q := fixtures.ParseQuery(r.URL.RawQuery)
 	if len(q) > maxQueryFields {
 		writeError(w, errTooManyFields())
 		return
 	}
-	vars := mux.Vars(r)
 	who, aerr := s.validate(r, op, q, vars)
 	if aerr != nil {
 		if aerr.status == http.StatusUnauthorized && s.replay != nil && s.serveRefusal(w, r, rt) {
@@ -65,7 +63,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 		if p.delay > 0 && !waitToWrite(r.Context(), w, delayOf(p.faults(), "prefer", r)) {
 			return
 		}
-		s.serveBoot(w, r, rt, q, who)
+		s.serveBoot(w, r, rt, q, vars, who)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/connreq/connreq/fixtures"
 )
@@ -24,7 +25,8 @@ type Server struct {
 	gen     *fixtures.Generator
 	pager   fixtures.Pager
 	routes  []*route
-	opts    *openapi3filter.Options // kin-openapi options for the mode
+	opts    *openapi3filter.Options       // kin-openapi options for the mode
+	plans   map[*routers.Route]*checkPlan // validate's fast path, by operation
 	handler http.Handler
 	cache   *pageCache
 	bufs    sync.Pool  // *[]byte page buffers
@@ -82,6 +84,7 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new mock: %w", err)
 	}
 	s.routes = routes
+	s.plans = s.newCheckPlans()
 	if cfg.Replay != nil {
 		if s.replay, err = s.newReplaySet(cfg.Replay, cfg.ReplayFallback); err != nil {
 			return nil, fmt.Errorf("new mock: %w", err)
