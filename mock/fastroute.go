@@ -3,6 +3,7 @@ package mock
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gorilla/mux"
 )
@@ -92,6 +93,9 @@ type fastRouter struct {
 	routes []fastRoute
 	admin  bool // the admin area is registered first: its prefix goes to mux
 	mux    http.Handler
+	// vars recycles the path variables' maps: serveRoute and what it calls read them and
+	// keep nothing of them (strings are copied out), so a map serves again once it returns.
+	vars sync.Pool
 }
 
 // newFastRouter fronts m with the fast router, or returns m when a template cannot be
@@ -103,6 +107,9 @@ func (s *Server) newFastRouter(m *mux.Router) http.Handler {
 		if !ok {
 			return m
 		}
+		if len(tpl.names) > maxFastVars {
+			return m
+		}
 		fr.routes = append(fr.routes, fastRoute{tpl: tpl, route: rt})
 		if slashless := strings.TrimSuffix(rt.path, "/"); slashless != rt.path && slashless != "" {
 			tpl, ok := compileTemplate(slashless)
@@ -112,37 +119,48 @@ func (s *Server) newFastRouter(m *mux.Router) http.Handler {
 			fr.routes = append(fr.routes, fastRoute{tpl: tpl})
 		}
 	}
+	s.fast = fr
 	return fr
 }
 
-// lookup returns the spec route mux would give path to, and its variables.
-func (fr *fastRouter) lookup(path string) (*route, map[string]string) {
+// maxFastVars bounds the variables of a template the fast router takes.
+const maxFastVars = 4
+
+// lookup returns the fast route mux would give path to (nil when mux would give it to
+// something else), with its variables' values appended to vals.
+func (fr *fastRouter) lookup(path string, vals []string) (*fastRoute, []string) {
 	if fr.admin && strings.HasPrefix(path, adminPrefix) {
-		return nil, nil
+		return nil, vals
 	}
-	var stack [4]string
 	for i := range fr.routes {
 		f := &fr.routes[i]
-		vals, ok := f.tpl.match(path, stack[:0])
+		got, ok := f.tpl.match(path, vals)
 		if !ok {
 			continue
 		}
 		if f.route == nil {
-			return nil, nil
+			return nil, vals
 		}
-		vars := make(map[string]string, len(vals))
-		for j, name := range f.tpl.names {
-			vars[name] = vals[j]
-		}
-		return f.route, vars
+		return f, got
 	}
-	return nil, nil
+	return nil, vals
 }
 
 func (fr *fastRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if rt, vars := fr.lookup(r.URL.Path); rt != nil {
-		fr.s.serveRoute(w, r, rt, vars)
+	var stack [maxFastVars]string
+	f, vals := fr.lookup(r.URL.Path, stack[:0])
+	if f == nil {
+		fr.mux.ServeHTTP(w, r)
 		return
 	}
-	fr.mux.ServeHTTP(w, r)
+	vars, _ := fr.vars.Get().(map[string]string)
+	if vars == nil {
+		vars = make(map[string]string, maxFastVars)
+	}
+	for j, name := range f.tpl.names {
+		vars[name] = vals[j]
+	}
+	fr.s.serveRoute(w, r, f.route, vars)
+	clear(vars)
+	fr.vars.Put(vars)
 }

@@ -27,6 +27,7 @@ type Server struct {
 	routes  []*route
 	opts    *openapi3filter.Options       // kin-openapi options for the mode
 	plans   map[*routers.Route]*checkPlan // validate's fast path, by operation
+	fast    *fastRouter                   // nil when the spec's templates are left to mux
 	handler http.Handler
 	cache   *pageCache
 	bufs    sync.Pool  // *[]byte page buffers
