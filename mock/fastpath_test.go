@@ -248,3 +248,15 @@ func TestFastRouterLeavesToMux(t *testing.T) {
 		}
 	}
 }
+
+// TestURISafe holds uriSafe to the set escape_uri_path keeps, for every byte.
+func TestURISafe(t *testing.T) {
+	t.Parallel()
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("/:@&+$,-_.!~*'()", b) >= 0
+		if got := uriSafe(b); got != want {
+			t.Errorf("uriSafe(%q) = %v, want %v", b, got, want)
+		}
+	}
+}

@@ -21,7 +21,8 @@ const maxQueryFields = 1000
 // serveOperation is decode → validate → pure page function → encode, with the Prefer
 // header's control (RFC 7240) applied last.
 func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route, vars map[string]string) {
-	q := fixtures.ParseQuery(r.URL.RawQuery)
+	// Sized for the pairs the query can hold (bounded), so parsing allocates once.
+	q := fixtures.AppendQuery(make(fixtures.Query, 0, min(strings.Count(r.URL.RawQuery, "&")+1, 16)), r.URL.RawQuery)
 	if len(q) > maxQueryFields {
 		writeError(w, errTooManyFields())
 		return
@@ -200,7 +201,7 @@ func djangoPath(path string) string {
 	var b []byte
 	for i := 0; i < len(path); i++ {
 		c := path[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/:@&+$,-_.!~*'()", c) >= 0 {
+		if uriSafe(c) {
 			if b != nil {
 				b = append(b, c)
 			}
@@ -215,6 +216,20 @@ func djangoPath(path string) string {
 		return path
 	}
 	return string(b)
+}
+
+// uriSafe reports whether escape_uri_path keeps c as it is: letters, digits and
+// /:@&+$,-_.!~*'().
+func uriSafe(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	switch c {
+	case '/', ':', '@', '&', '+', '$', ',', '-', '_', '.', '!', '~', '*', '\'', '(', ')':
+		return true
+	}
+	return false
 }
 
 // origin is scheme://host of the request, or the configured public URL (with its prefix).

@@ -14,6 +14,8 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
+	"runtime/pprof"
 	"strconv"
 )
 
@@ -46,7 +48,25 @@ func main() {
 	from := flag.String("from", "", "URL of the one page to copy (needs a running connreq)")
 	base := flag.String("base", "", "origin of the running connreq the -uris pages are copied from")
 	uris := flag.String("uris", "", "file of request targets (path?query), one a line, each served as its own page")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file until SIGINT")
 	flag.Parse()
+	if *cpuprofile != "" {
+		out, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			log.Fatal(err)
+		}
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, os.Interrupt)
+		go func() {
+			<-stop
+			pprof.StopCPUProfile()
+			out.Close()
+			os.Exit(0)
+		}()
+	}
 	write := func(w http.ResponseWriter, p page) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", p.size)
