@@ -191,6 +191,13 @@ func parseUserID(raw string) (int64, bool) {
 // baseURL is scheme://host/path of the request (Django's build_absolute_uri without
 // the query), or the configured public URL plus the path.
 func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL == "" && r.Host != "" {
+		scheme := "http://"
+		if r.TLS != nil {
+			scheme = "https://"
+		}
+		return scheme + r.Host + djangoPath(r.URL.Path) // origin's answer, in one allocation
+	}
 	return s.origin(r) + djangoPath(r.URL.Path)
 }
 
@@ -273,9 +280,16 @@ func (s *Server) putBuf(bp *[]byte) {
 // writeJSON writes a JSON body with DRF's headers.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
-	varyAccept(h)
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	// One array backs the three values; each slice is capped at its length, so an append
+	// to one of them (varyAccept, a later Add) copies instead of overwriting its neighbour.
+	v := &[3]string{"application/json", "Accept", strconv.Itoa(len(body))}
+	h["Content-Type"] = v[0:1:1]
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = v[1:2:2]
+	} else {
+		varyAccept(h)
+	}
+	h["Content-Length"] = v[2:3:3]
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
