@@ -33,11 +33,14 @@ type paramCheck struct {
 	min, max int64 // !digits: an integer in [min, max]
 }
 
-// fastSchemaKeys are the schema keywords a fast-path parameter may carry: the rest
-// (formats, enums, nullable, exclusive bounds, …) send the operation to kin-openapi.
-var fastSchemaKeys = map[string]bool{
-	"type": true, "pattern": true, "maxLength": true, "minimum": true, "maximum": true,
-	"default": true, "example": true, "description": true, "title": true,
+// fastSchemaKey reports whether a fast-path parameter's schema may carry keyword k: the
+// rest (formats, enums, nullable, exclusive bounds, …) send the operation to kin-openapi.
+func fastSchemaKey(k string) bool {
+	switch k {
+	case "type", "pattern", "maxLength", "minimum", "maximum", "default", "example", "description", "title":
+		return true
+	}
+	return false
 }
 
 // newCheckPlans builds the fast path's plan of every operation it can model.
@@ -125,7 +128,7 @@ func newParamCheck(p *openapi3.Parameter) (paramCheck, bool) {
 		return paramCheck{}, false
 	}
 	for k := range keys {
-		if !fastSchemaKeys[k] {
+		if !fastSchemaKey(k) {
 			return paramCheck{}, false
 		}
 	}
