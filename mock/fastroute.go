@@ -55,6 +55,10 @@ func compileTemplate(path string) (template, bool) {
 // A variable ends at the next '/' (its literal follows with one) and is never empty,
 // which is exactly mux's ^lit(?P<v0>[^/]+)lit…$.
 func (t *template) match(path string, vals []string) ([]string, bool) {
+	// The last literal ends every match: checking it first rejects most templates at once.
+	if !strings.HasSuffix(path, t.lits[len(t.lits)-1]) {
+		return vals, false
+	}
 	for i, lit := range t.lits {
 		if !strings.HasPrefix(path, lit) {
 			return vals, false
