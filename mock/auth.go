@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxUserID is the largest id Django's 32-bit AutoField can hold.
@@ -48,14 +49,13 @@ func validToken(tok string) bool {
 // authenticate resolves the Authorization header the way DRF + simplejwt do:
 // no header or another scheme → "not provided"; a malformed or invalid token → 401.
 func (s *Server) authenticate(header string) (caller, *apiError) {
-	parts := strings.Fields(header)
-	if len(parts) == 0 || parts[0] != "Bearer" {
+	scheme, tok, n := authFields(header)
+	if n == 0 || scheme != "Bearer" {
 		return caller{}, errNotAuthenticated()
 	}
-	if len(parts) != 2 {
+	if n != 2 {
 		return caller{}, errBadAuthHeader()
 	}
-	tok := parts[1]
 	if !validToken(tok) {
 		return caller{}, errBadToken()
 	}
@@ -78,6 +78,49 @@ func (s *Server) authenticate(header string) (caller, *apiError) {
 		return caller{}, errBadToken()
 	}
 	return caller{}, nil
+}
+
+// authFields is strings.Fields(header) as authenticate reads it: the first two fields and
+// their number (3 standing for "more than two"), without allocating for ASCII input.
+func authFields(header string) (first, second string, n int) {
+	for i := 0; i < len(header); i++ {
+		if header[i] >= utf8.RuneSelf { // Unicode spaces: strings.Fields decides
+			f := strings.Fields(header)
+			switch len(f) {
+			case 0:
+				return "", "", 0
+			case 1:
+				return f[0], "", 1
+			case 2:
+				return f[0], f[1], 2
+			}
+			return f[0], f[1], 3
+		}
+	}
+	var f [2]string
+	for i := 0; i < len(header); {
+		for i < len(header) && asciiSpace(header[i]) {
+			i++
+		}
+		if i == len(header) {
+			break
+		}
+		start := i
+		for i < len(header) && !asciiSpace(header[i]) {
+			i++
+		}
+		if n == 2 {
+			return f[0], f[1], 3
+		}
+		f[n] = header[start:i]
+		n++
+	}
+	return f[0], f[1], n
+}
+
+// asciiSpace is strings.Fields' set of ASCII spaces.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // jwtClaims are the simplejwt claims connreq reads.

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"github.com/connreq/connreq/fixtures"
 )
 
@@ -187,8 +185,8 @@ func (s *Server) appendOwner(dst []byte, user int64) []byte {
 const userSettings = `{"qa_frequency":0,"email_notification_not_qa":1,"mobile_notifications_scmty":1,"show_toast_notifications":1,"toast_notifications_emit_sound":0}`
 
 // serveSettings answers a user's settings, to that user or staff only.
-func (s *Server) serveSettings(w http.ResponseWriter, r *http.Request, who caller) {
-	id, ok := parseUserID(mux.Vars(r)["id"])
+func (s *Server) serveSettings(w http.ResponseWriter, vars map[string]string, who caller) {
+	id, ok := parseUserID(vars["id"])
 	if !ok {
 		writeError(w, errNotFound())
 		return
@@ -213,7 +211,7 @@ func isBoot(kind routeKind) bool {
 }
 
 // serveBoot answers every operation that is not a connection request list.
-func (s *Server) serveBoot(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, who caller, p *prefs) {
+func (s *Server) serveBoot(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, vars map[string]string, who caller, p *prefs) {
 	switch rt.kind {
 	case kindPreferences:
 		s.servePreferences(w, r, rt, q)
@@ -222,7 +220,7 @@ func (s *Server) serveBoot(w http.ResponseWriter, r *http.Request, rt *route, q 
 	case kindMe:
 		s.serveMe(w, r, who, p)
 	case kindSettings:
-		s.serveSettings(w, r, who)
+		s.serveSettings(w, vars, who)
 	case kindHiddenIDs:
 		writeJSON(w, http.StatusOK, s.hiddenBody)
 	default:

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/gorilla/mux"
 
 	"github.com/connreq/connreq/fixtures"
 	"github.com/connreq/connreq/state"
@@ -223,7 +222,7 @@ func errBodyTooLarge() *apiError {
 }
 
 // serveAction performs a lifecycle action (POST …/connection/{action}/, …/mark_seen/).
-func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, rt *route, who caller, p *prefs) {
+func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, rt *route, vars map[string]string, who caller, p *prefs) {
 	if s.cfg.NoFriendship {
 		writeError(w, errForbidden())
 		return
@@ -232,7 +231,7 @@ func (s *Server) serveAction(w http.ResponseWriter, r *http.Request, rt *route, 
 		writeError(w, aerr)
 		return
 	}
-	user, ok := parseUserID(mux.Vars(r)["id"])
+	user, ok := parseUserID(vars["id"])
 	if !ok {
 		writeError(w, errNotFound())
 		return
@@ -274,7 +273,7 @@ func statusBody(status string) []byte {
 
 // serveStateRead answers the reads that only the state knows: is_connection,
 // connection_status and the caller's sent list.
-func (s *Server) serveStateRead(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, who caller, p *prefs) {
+func (s *Server) serveStateRead(w http.ResponseWriter, r *http.Request, rt *route, q fixtures.Query, vars map[string]string, who caller, p *prefs) {
 	if s.cfg.NoFriendship {
 		writeError(w, errForbidden())
 		return
@@ -282,7 +281,7 @@ func (s *Server) serveStateRead(w http.ResponseWriter, r *http.Request, rt *rout
 	by := s.actor(who)
 	var user int64
 	if rt.hasID {
-		id, ok := parseUserID(mux.Vars(r)["id"])
+		id, ok := parseUserID(vars["id"])
 		if !ok || !(stateBase{s}).Exists(id) {
 			writeError(w, errNotFound())
 			return

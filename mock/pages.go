@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/gorilla/mux"
 
 	"github.com/connreq/connreq/fixtures"
 )
@@ -21,13 +20,13 @@ const maxQueryFields = 1000
 
 // serveOperation is decode → validate → pure page function → encode, with the Prefer
 // header's control (RFC 7240) applied last.
-func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route) {
-	q := fixtures.ParseQuery(r.URL.RawQuery)
+func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *route, op *routers.Route, vars map[string]string) {
+	// Sized for the pairs the query can hold (bounded), so parsing allocates once.
+	q := fixtures.AppendQuery(make(fixtures.Query, 0, min(strings.Count(r.URL.RawQuery, "&")+1, 16)), r.URL.RawQuery)
 	if len(q) > maxQueryFields {
 		writeError(w, errTooManyFields())
 		return
 	}
-	vars := mux.Vars(r)
 	who, aerr := s.validate(r, op, q, vars)
 	if aerr != nil {
 		if aerr.status == http.StatusUnauthorized && s.replay != nil && s.serveRefusal(w, r, rt) {
@@ -56,7 +55,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 		return
 	}
 	if r.Method == http.MethodPost {
-		s.serveAction(w, r, rt, who, &p)
+		s.serveAction(w, r, rt, vars, who, &p)
 		return
 	}
 	if s.replay != nil && p.scenario == "" && s.serveReplay(w, r, rt, &p) {
@@ -64,14 +63,14 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 	}
 	switch rt.kind {
 	case kindSent, kindIsConnection, kindConnectionStatus:
-		s.serveStateRead(w, r, rt, q, who, &p)
+		s.serveStateRead(w, r, rt, q, vars, who, &p)
 	case kindConnections:
 		s.serveConnections(w, r, rt, op, q, vars, who, &p)
 	default:
 		if p.delay > 0 && !waitToWrite(r.Context(), w, delayOf(p.faults(), "prefer", r)) {
 			return
 		}
-		s.serveBoot(w, r, rt, q, who, &p)
+		s.serveBoot(w, r, rt, q, vars, who, &p)
 	}
 }
 
@@ -205,6 +204,13 @@ func parseUserID(raw string) (int64, bool) {
 // baseURL is scheme://host/path of the request (Django's build_absolute_uri without
 // the query), or the configured public URL plus the path.
 func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL == "" && r.Host != "" {
+		scheme := "http://"
+		if r.TLS != nil {
+			scheme = "https://"
+		}
+		return scheme + r.Host + djangoPath(r.URL.Path) // origin's answer, in one allocation
+	}
 	return s.origin(r) + djangoPath(r.URL.Path)
 }
 
@@ -215,7 +221,7 @@ func djangoPath(path string) string {
 	var b []byte
 	for i := 0; i < len(path); i++ {
 		c := path[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/:@&+$,-_.!~*'()", c) >= 0 {
+		if uriSafe(c) {
 			if b != nil {
 				b = append(b, c)
 			}
@@ -230,6 +236,20 @@ func djangoPath(path string) string {
 		return path
 	}
 	return string(b)
+}
+
+// uriSafe reports whether escape_uri_path keeps c as it is: letters, digits and
+// /:@&+$,-_.!~*'().
+func uriSafe(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	switch c {
+	case '/', ':', '@', '&', '+', '$', ',', '-', '_', '.', '!', '~', '*', '\'', '(', ')':
+		return true
+	}
+	return false
 }
 
 // origin is scheme://host of the request, or the configured public URL (with its prefix).
@@ -273,9 +293,16 @@ func (s *Server) putBuf(bp *[]byte) {
 // writeJSON writes a JSON body with DRF's headers.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
-	varyAccept(h)
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	// One array backs the three values; each slice is capped at its length, so an append
+	// to one of them (varyAccept, a later Add) copies instead of overwriting its neighbour.
+	v := &[3]string{"application/json", "Accept", strconv.Itoa(len(body))}
+	h["Content-Type"] = v[0:1:1]
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = v[1:2:2]
+	} else {
+		varyAccept(h)
+	}
+	h["Content-Length"] = v[2:3:3]
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

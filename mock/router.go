@@ -171,7 +171,7 @@ func (s *Server) newRouter() http.Handler {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, errNotFound())
 	})
-	return r
+	return s.newFastRouter(r)
 }
 
 // appendSlash answers like Django's CommonMiddleware with APPEND_SLASH: 301 to the
@@ -186,19 +186,25 @@ func appendSlash(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusMovedPermanently)
 }
 
-// routeHandler dispatches by method: spec operations, OPTIONS metadata, else 405.
+// routeHandler serves rt when mux routes a request to it (the fast router bypasses mux
+// for most requests, and calls serveRoute itself).
 func (s *Server) routeHandler(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		op, ok := rt.ops[r.Method]
-		switch {
-		case ok:
-			s.serveOperation(w, r, rt, op)
-		case r.Method == http.MethodOptions:
-			s.serveOptions(w, rt)
-		default:
-			writeError(w, errMethodNotAllowed(r.Method, rt.allow))
-		}
+		s.serveRoute(w, r, rt, mux.Vars(r))
 	})
+}
+
+// serveRoute dispatches by method: spec operations, OPTIONS metadata, else 405.
+func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, vars map[string]string) {
+	op, ok := rt.ops[r.Method]
+	switch {
+	case ok:
+		s.serveOperation(w, r, rt, op, vars)
+	case r.Method == http.MethodOptions:
+		s.serveOptions(w, rt)
+	default:
+		writeError(w, errMethodNotAllowed(r.Method, rt.allow))
+	}
 }
 
 // serveOptions answers a plain (non-preflight) OPTIONS like DRF's metadata view.

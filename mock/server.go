@@ -13,6 +13,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/connreq/connreq"
 	"github.com/connreq/connreq/fixtures"
@@ -26,7 +27,9 @@ type Server struct {
 	gen      *fixtures.Generator
 	pager    fixtures.Pager
 	routes   []*route
-	opts     *openapi3filter.Options // kin-openapi options for the mode
+	opts     *openapi3filter.Options       // kin-openapi options for the mode
+	plans    map[*routers.Route]*checkPlan // validate's fast path, by operation
+	fast     *fastRouter                   // nil when the spec's templates are left to mux
 	handler  http.Handler
 	cache    *pageCache
 	bufs     sync.Pool    // *[]byte page buffers
@@ -89,6 +92,7 @@ func New(doc *openapi3.T, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new mock: %w", err)
 	}
 	s.routes = routes
+	s.plans = s.newCheckPlans()
 	if cfg.Replay != nil {
 		if s.replay, err = s.newReplaySet(cfg.Replay, cfg.ReplayFallback); err != nil {
 			return nil, fmt.Errorf("new mock: %w", err)

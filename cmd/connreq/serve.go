@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +50,7 @@ func loadPreferences(file string) (*fixtures.Preferences, error) {
 // serveFlags are the flags of connreq serve.
 type serveFlags struct {
 	addr, spec, now, tz, tokens, jwtSecret, publicURL, corsOrigin, logFormat, logLevel string
-	fixtures, replay, replayFallback, preferences, state                               string
+	fixtures, replay, replayFallback, preferences, state, cpuProfile                   string
 	stateMax                                                                           int64
 	seed                                                                               uint64
 	defaultLimit, maxLimit, journalSize                                                int
@@ -83,6 +85,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.state, "state", "memory", "where the connection-request lifecycle's transitions live: `memory`, off (actions change nothing), or redis://HOST:PORT/DB (shared by replicas)")
 	fs.Int64Var(&f.stateMax, "state-max", state.DefaultMax, "most transitions held (per server in memory, across replicas in Redis); past it actions answer 503")
 	fs.BoolVar(&f.admin, "admin", true, "serve connreq's own /__connreq/ endpoints (false: they answer 404 and the journal is off)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the whole run to `file` (go tool pprof; docs/performance.md)")
 }
 
 // config turns the flags into a mock.Config, naming the flag of each bad value.
@@ -279,5 +282,29 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	cfg.Logger.Info("connreq serving", "url", "http://"+ln.Addr().String(), "mode", mode, "state", stateName,
 		"seed", strconv.FormatUint(f.seed, 10), "example", "http://"+ln.Addr().String()+"/api/v2/user/1/connection/requests/")
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			_ = ln.Close()
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer stop()
+	}
 	return srv.Serve(ctx, ln, f.shutdownTimeout)
+}
+
+// startCPUProfile profiles the process into file until the returned stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	out, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		_ = out.Close()
+		return nil, fmt.Errorf("start profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = out.Close()
+	}, nil
 }
