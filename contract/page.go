@@ -210,7 +210,7 @@ type pageOpts struct {
 // linkBase is the scheme://host/path the server should put in the links of a page
 // fetched from u: u's own, or LinkBase in place of the target's base.
 func (rn *run) linkBase(u *url.URL) string {
-	base := u.Scheme + "://" + u.Host + u.EscapedPath()
+	base := u.Scheme + "://" + u.Host + djangoEscapePath(u.Path)
 	if lb := rn.r.s.linkBase; lb != "" {
 		t := rn.r.s.target
 		tb := t.Scheme + "://" + t.Host + t.EscapedPath()
@@ -219,6 +219,26 @@ func (rn *run) linkBase(u *url.URL) string {
 		}
 	}
 	return base
+}
+
+// djangoEscapePath escapes a decoded path as Django's request.build_absolute_uri does
+// (escape_uri_path: urllib.parse.quote with safe "/:@&+$,-_.!~*'()"), so that a request
+// to /user/%34%32/ expects links to /user/42/, as Django REST Framework writes them.
+func djangoEscapePath(p string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("/:@&+$,-_.!~*'()", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
 }
 
 // expectedLinks are the next and previous links DRF builds for p's request.
@@ -308,7 +328,11 @@ func (rn *run) pageChecks(cr *caseResult, p *page, o pageOpts) {
 	}
 
 	if op.item.fromUser || op.item.toUser {
-		ownerCheck(p, cr.tc.user, record, fail)
+		owner := cr.tc.user
+		if op.self {
+			owner = rn.r.s.Me // the caller's own list
+		}
+		ownerCheck(p, owner, record, fail)
 	}
 
 	if cr.tc.sameUser && rn.refOK {

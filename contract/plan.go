@@ -24,6 +24,7 @@ type operation struct {
 	userParam string         // the path parameter that takes a user id; "" when none
 	secured   bool           // needs a bearer token
 	paginated bool           // limit/offset parameters and a {count,next,previous,results} answer
+	self      bool           // the caller's own list: paginated, secured, no user parameter, items with to_user
 	pager     fixtures.Pager // the defaults and maximum of its limit parameter
 	item      itemShape
 }
@@ -46,6 +47,8 @@ const (
 	kindNotFound                  // an unknown user
 	kindForbidden                 // another user
 	kindPlain                     // a GET without pagination
+	kindSelfList                  // the self path's list against the seed path's list of --me
+	kindGenerated                 // a generated request (generate.go)
 )
 
 // testCase is one case derived from the spec and the pagination rules.
@@ -144,6 +147,7 @@ func planOperation(doc *openapi3.T, path string, item *openapi3.PathItem) (*oper
 		op.paginated = true
 		op.pager = pagerOf(limit)
 		op.item = itemShapeOf(get)
+		op.self = op.secured && op.userParam == "" && op.item.toUser
 	}
 
 	body := *get
@@ -313,6 +317,9 @@ func planCases(ops []*operation, s *settings) ([]*testCase, error) {
 		} else {
 			add(&testCase{op: op, name: "default-page", kind: kindPage, user: user, status: http.StatusOK, sameUser: same})
 		}
+		if op.self && primary.userParam != "" {
+			add(&testCase{op: op, name: "self-list", kind: kindSelfList, status: http.StatusOK})
+		}
 		if op == primary {
 			def, max := limits(op.pager)
 			walkQuery := fixed("")
@@ -407,6 +414,10 @@ func checksFor(tc *testCase, selected checkSet) []Check {
 		all = append(response, CheckForbidden)
 	case kindPlain:
 		all = response
+	case kindSelfList:
+		all = append(response, CheckSelfList)
+	case kindGenerated:
+		all = generatedChecks(tc, response, page)
 	}
 	out := all[:0]
 	for _, c := range all {
