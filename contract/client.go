@@ -35,7 +35,6 @@ const basicCredentials = "Y29ubnJlcTpjb25ucmVx"
 // acceptNone, as request.accept, sends no Accept header at all.
 const acceptNone = "-"
 
-
 // badToken is what the bad-token case sends: not RFC 6750 token68 ('!' and no JWT
 // shape), so no deployment can take it for a valid credential.
 const badToken = "connreq-invalid-token!"

@@ -814,14 +814,14 @@ type GenerateInfo struct {
 	PerOperation int           `json:"per_operation"`
 	Budget       time.Duration `json:"-"`
 	BudgetMS     int64         `json:"budget_ms"`
-	Requests     int64         `json:"requests"`             // generated requests drawn (walk steps not counted)
-	Stopped      string        `json:"stopped"`              // "count" or "budget"
-	Duration     time.Duration `json:"-"`                    // of the generation phase
-	ShrinkSent   int           `json:"shrink_requests"`      // requests sent while shrinking
-	CorpusRun    int           `json:"corpus_replayed"`      // corpus entries replayed
-	CorpusAdded  []string      `json:"corpus_added"`         // case ids written to the corpus
-	Replay       string        `json:"replay,omitempty"`     // the --replay-failure id
-	ReplayFound  bool          `json:"replay_found"`         // the replayed case was found
-	CorpusFolder string        `json:"corpus,omitempty"`     // the corpus directory
+	Requests     int64         `json:"requests"`         // generated requests drawn (walk steps not counted)
+	Stopped      string        `json:"stopped"`          // "count" or "budget"
+	Duration     time.Duration `json:"-"`                // of the generation phase
+	ShrinkSent   int           `json:"shrink_requests"`  // requests sent while shrinking
+	CorpusRun    int           `json:"corpus_replayed"`  // corpus entries replayed
+	CorpusAdded  []string      `json:"corpus_added"`     // case ids written to the corpus
+	Replay       string        `json:"replay,omitempty"` // the --replay-failure id
+	ReplayFound  bool          `json:"replay_found"`     // the replayed case was found
+	CorpusFolder string        `json:"corpus,omitempty"` // the corpus directory
 	Problems     []string      `json:"corpus_skipped,omitempty"`
 }
