@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -191,7 +192,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	base := scheme + "://" + r.Host + r.URL.EscapedPath()
+	base := scheme + "://" + r.Host + (&url.URL{Path: r.URL.Path}).EscapedPath() // decoded and escaped again, as Django does
 	links := f.links
 	if links == nil {
 		links = func(base string, p *fakePage) (string, string, bool, bool) {

@@ -20,12 +20,13 @@ type operation struct {
 	name      string // operationId, or "GET /path"
 	path      string // the spec's path template
 	route     *routers.Route
-	bodyRoute *routers.Route // the same operation without response headers: body validation alone
-	userParam string         // the path parameter that takes a user id; "" when none
-	secured   bool           // needs a bearer token
-	paginated bool           // limit/offset parameters and a {count,next,previous,results} answer
-	self      bool           // the caller's own list: paginated, secured, no user parameter, items with to_user
-	pager     fixtures.Pager // the defaults and maximum of its limit parameter
+	bodyRoute *routers.Route                 // the same operation without response headers: body validation alone
+	userParam string                         // the path parameter that takes a user id; "" when none
+	secured   bool                           // needs a bearer token
+	paginated bool                           // limit/offset parameters and a {count,next,previous,results} answer
+	self      bool                           // the caller's own list: paginated, secured, no user parameter, items with to_user
+	pager     fixtures.Pager                 // the defaults and maximum of its limit parameter
+	query     map[string]*openapi3.Parameter // its query parameters by name
 	item      itemShape
 }
 
@@ -141,6 +142,12 @@ func planOperation(doc *openapi3.T, path string, item *openapi3.PathItem) (*oper
 	}
 
 	op.secured = needsBearer(doc, get)
+	op.query = map[string]*openapi3.Parameter{}
+	for key, p := range params {
+		if p.In == openapi3.ParameterInQuery {
+			op.query[strings.TrimPrefix(key, "query/")] = p
+		}
+	}
 
 	limit, offset := params["query/limit"], params["query/offset"]
 	if limit != nil && offset != nil && isPageSchema(get) {

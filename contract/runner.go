@@ -26,6 +26,7 @@ type Runner struct {
 	opts    *openapi3filter.Options
 	hdrOpts *openapi3filter.Options
 	corpus  []*corpusEntry // Config.Corpus, loaded by New
+	items   itemVerdicts   // schema verdicts of list items, shared by runs
 }
 
 // New validates cfg against doc and plans the cases. Errors are a *ConfigError (exit

@@ -145,6 +145,20 @@ func (sh *shrinker) shrinkValue(v string, fails func(string) bool) string {
 		return ""
 	}
 	units := wireUnits(v)
+	// A shorter prefix first, by bisection: length is what most text bugs are about.
+	lo, hi := 0, len(units)
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if fails(strings.Join(units[:mid], "")) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	units = units[:hi]
+	if len(units) > 64 {
+		return strings.Join(units, "")
+	}
 	// Remove chunks, halving their size (ddmin, one side at a time).
 	for size := len(units) / 2; size >= 1; size /= 2 {
 		for at := 0; at+size <= len(units); {
@@ -164,7 +178,7 @@ func wireUnits(v string) []string {
 	var out []string
 	for i := 0; i < len(v); {
 		n := 1
-		if v[i] == '%' && i+2 < len(v)+0 && i+2 <= len(v)-1 {
+		if v[i] == '%' && i+2 < len(v) {
 			n = 3
 		}
 		out = append(out, v[i:i+n])

@@ -1,0 +1,183 @@
+package contract
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// maxItemVerdicts bounds the item verdict cache; it is emptied when full, so memory stays
+// flat however many pages a run validates.
+const maxItemVerdicts = 50_000
+
+// itemVerdicts caches the schema verdict of list items by their bytes: a deterministic
+// deployment serves item i in the same bytes on every page that holds it, so a run of
+// thousands of pages validates each item once. The envelope ({count, next, previous})
+// is validated on every page.
+type itemVerdicts struct {
+	mu sync.Mutex
+	m  map[[32]byte][]itemIssue
+}
+
+// itemIssue is a schema violation inside one item, its pointer relative to the item.
+type itemIssue struct {
+	ptr                   []string
+	expected, actual, msg string
+	hasPointer            bool
+}
+
+// pageSchemaParts returns the page schema of a 200 answer split for item validation: the
+// schema of the whole page and of one item, or false when the split would not judge the
+// same (no item schema, or array rules on results).
+func pageSchemaParts(op *operation) (pageS, itemS *openapi3.Schema, ok bool) {
+	if !op.paginated {
+		return nil, nil, false
+	}
+	pageS = pageSchema(op.route.Operation)
+	if pageS == nil || pageS.Properties["results"] == nil {
+		return nil, nil, false
+	}
+	res := pageS.Properties["results"].Value
+	if res == nil || res.Items == nil || res.Items.Value == nil || res.MinItems != 0 || res.MaxItems != nil || res.UniqueItems {
+		return nil, nil, false
+	}
+	return pageS, res.Items.Value, true
+}
+
+// validatePage validates a 200 page item by item, with the verdict cache. It returns
+// false when the body cannot be split (then the caller validates it whole).
+func (rn *run) validatePage(cr *caseResult, ex *exchange) bool {
+	pageS, itemS, ok := pageSchemaParts(cr.tc.op)
+	if !ok || ex.status != 200 {
+		return false
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(ex.body, &env); err != nil || env == nil {
+		return false
+	}
+	rawResults, has := env["results"]
+	var rawItems []json.RawMessage
+	if !has || json.Unmarshal(rawResults, &rawItems) != nil || rawItems == nil {
+		return false // not a list: the whole-body validation says what is wrong
+	}
+	opts := rn.schemaOptions()
+	var issues []schemaIssue
+	// The envelope, with an empty list in place of the items.
+	envValue := map[string]any{}
+	for k, raw := range env {
+		if k == "results" {
+			envValue[k] = []any{}
+			continue
+		}
+		v, err := decodeNumberJSON(raw)
+		if err != nil {
+			return false
+		}
+		envValue[k] = v
+	}
+	if err := pageS.VisitJSON(envValue, opts...); err != nil {
+		issues = append(issues, schemaIssues(err)...)
+	}
+	for i, raw := range rawItems {
+		if len(issues) >= maxSchemaIssues {
+			break
+		}
+		for _, is := range rn.r.items.verdict(itemS, raw, opts) {
+			path := jsonPath(append([]string{"results", strconv.Itoa(i)}, is.ptr...)...)
+			if !is.hasPointer {
+				path = jsonPath("results", strconv.Itoa(i))
+			}
+			issues = append(issues, schemaIssue{path: path, expected: is.expected, actual: is.actual, msg: is.msg})
+		}
+	}
+	if len(issues) > maxSchemaIssues {
+		issues = issues[:maxSchemaIssues]
+	}
+	if len(issues) == 0 {
+		cr.pass(CheckSchema)
+		return true
+	}
+	for _, is := range issues {
+		cr.fail(CheckSchema, rn.failure(ex, is.path, is.expected, is.actual, is.msg))
+	}
+	return true
+}
+
+// schemaOptions are the options ValidateResponse would use for a body.
+func (rn *run) schemaOptions() []openapi3.SchemaValidationOption {
+	opts := []openapi3.SchemaValidationOption{openapi3.MultiErrors()}
+	opts = append(opts, rn.r.opts.SchemaValidationOptions...)
+	return append(opts, openapi3.VisitAsResponse())
+}
+
+// verdict validates one item, or returns the cached verdict of the same bytes.
+func (iv *itemVerdicts) verdict(s *openapi3.Schema, raw json.RawMessage, opts []openapi3.SchemaValidationOption) []itemIssue {
+	key := sha256.Sum256(raw)
+	iv.mu.Lock()
+	if v, ok := iv.m[key]; ok {
+		iv.mu.Unlock()
+		return v
+	}
+	iv.mu.Unlock()
+	var out []itemIssue
+	v, err := decodeNumberJSON(raw)
+	if err != nil {
+		out = []itemIssue{{msg: "does not match the schema: " + err.Error()}}
+	} else if err := s.VisitJSON(v, opts...); err != nil {
+		out = itemIssues(err)
+	}
+	iv.mu.Lock()
+	if iv.m == nil || len(iv.m) >= maxItemVerdicts {
+		iv.m = make(map[[32]byte][]itemIssue, 1024)
+	}
+	iv.m[key] = out
+	iv.mu.Unlock()
+	return out
+}
+
+// itemIssues flattens a schema error of one item, as schemaIssues does for a body.
+func itemIssues(err error) []itemIssue {
+	var out []itemIssue
+	var walk func(error)
+	walk = func(e error) {
+		if len(out) >= maxSchemaIssues {
+			return
+		}
+		var me openapi3.MultiError
+		if errors.As(e, &me) {
+			for _, sub := range me {
+				walk(sub)
+			}
+			return
+		}
+		var se *openapi3.SchemaError
+		if errors.As(e, &se) {
+			out = append(out, itemIssue{ptr: se.JSONPointer(), hasPointer: true, expected: schemaRule(se),
+				actual: jsonValue(se.Value), msg: "does not match the schema: " + firstLine(se.Reason)})
+			return
+		}
+		out = append(out, itemIssue{msg: "does not match the schema: " + firstLine(e.Error())})
+	}
+	walk(err)
+	return out
+}
+
+// decodeNumberJSON decodes like kin-openapi's body decoder: numbers as json.Number.
+func decodeNumberJSON(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
