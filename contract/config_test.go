@@ -111,7 +111,7 @@ func TestCasesFromSpec(t *testing.T) {
 		"getUserConnectionRequests/no-token", "getUserConnectionRequests/wrong-scheme", "getUserConnectionRequests/bad-token",
 		"getUserConnectionRequests/unknown-user", "getUserConnectionRequests/other-user",
 		"listDynamicPreferences/default-page",
-		"getMyConnectionRequests/default-page", "getMyConnectionRequests/no-token", "getMyConnectionRequests/wrong-scheme", "getMyConnectionRequests/bad-token",
+		"getMyConnectionRequests/default-page", "getMyConnectionRequests/self-list", "getMyConnectionRequests/no-token", "getMyConnectionRequests/wrong-scheme", "getMyConnectionRequests/bad-token",
 		"getUserConnectionRequestsAlias/default-page", "getUserConnectionRequestsAlias/no-token", "getUserConnectionRequestsAlias/wrong-scheme",
 		"getUserConnectionRequestsAlias/bad-token", "getUserConnectionRequestsAlias/unknown-user", "getUserConnectionRequestsAlias/other-user",
 	}

@@ -46,7 +46,6 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 
 // registerGenerate adds the flags of generated contract testing (docs/contract-generate.md).
 func (f *contractFlags) registerGenerate(fs *flag.FlagSet) {
-	fs.StringVar(&f.me, "me", "", "the caller's user `id`: the owner of the self path's list (default: --user)")
 	fs.IntVar(&f.generate, "generate", 0, "after the fixed cases, send `N` requests generated from the spec per GET operation, shrink each failure")
 	fs.DurationVar(&f.budget, "budget", contract.DefaultBudget, "most time the generated requests take (whichever of --generate and --budget ends first)")
 	fs.StringVar(&f.seed, "seed", "", "`number` that drives the generation (default: a random one, printed in the report)")
@@ -61,6 +60,7 @@ func (f *contractFlags) registerTarget(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenFile, "token-file", "", "read the token from the first line of `file`")
 	fs.StringVar(&f.user, "user", "", "user `id` whose connection requests the token may read (required)")
 	fs.StringVar(&f.spec, "spec", "", "OpenAPI `file` (default: the embedded openapi.yaml)")
+	fs.StringVar(&f.me, "me", "", "the caller's user `id`: the owner of the self path's list (default: --user)")
 	fs.StringVar(&f.otherUser, "other-user", "", "another user's `id`: their list must answer 403")
 	fs.StringVar(&f.unknownUser, "unknown-user", contract.DefaultUnknownUser, "a user `id` nobody has: its list must answer 404")
 	fs.StringVar(&f.linkBase, "link-base", "", "`URL` (scheme://host) the deployment writes in next/previous when it differs from --target (behind a proxy)")

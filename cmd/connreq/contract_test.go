@@ -73,13 +73,13 @@ func TestContractExitCodes(t *testing.T) {
 		wantErr  string // substring of stderr
 		files    bool   // --junit and --json are written
 	}{
-		{name: "all checks pass", args: []string{"--target", good, "--token", contractToken, "--user", "42"},
+		{name: "all checks pass", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--me", "1"},
 			wantCode: 0, wantOut: "PASSED", files: true},
 		{name: "flags from the environment", envs: map[string]string{"CONNREQ_TARGET": good, "CONNREQ_TOKEN": contractToken, "CONNREQ_USER": "42", "CONNREQ_CHECKS": "status,schema"},
 			wantCode: 0, wantOut: "PASSED"},
-		{name: "token from a file", args: []string{"--target", good, "--token-file", tokenFile, "--user", "42", "--verbose"},
+		{name: "token from a file", args: []string{"--target", good, "--token-file", tokenFile, "--user", "42", "--me", "1", "--verbose"},
 			wantCode: 0, wantOut: "PASSED", wantErr: "level=DEBUG msg=request"},
-		{name: "a check fails", args: []string{"--target", broken, "--token", contractToken, "--user", "42", "--verbose"},
+		{name: "a check fails", args: []string{"--target", broken, "--token", contractToken, "--user", "42", "--me", "1", "--verbose"},
 			wantCode: 1, wantOut: "FAIL getUserConnectionRequests/no-token  headers", files: true},
 		{name: "unreachable target", args: []string{"--target", closed, "--token", contractToken, "--user", "42"},
 			wantCode: 3, wantOut: "UNREACHABLE", wantErr: "unreachable", files: true},
@@ -177,7 +177,7 @@ func TestContractInterrupted(t *testing.T) {
 	t.Cleanup(ts.Close)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	code, _, stderr := runCLI(t, ctx, nil, "contract", "--target", ts.URL, "--token", contractToken, "--user", "42")
+	code, _, stderr := runCLI(t, ctx, nil, "contract", "--target", ts.URL, "--token", contractToken, "--user", "42", "--me", "1")
 	if code != 2 || !strings.Contains(stderr, "interrupted") {
 		t.Errorf("exit code %d, stderr %q; want 2 and an interruption message", code, stderr)
 	}
