@@ -17,17 +17,18 @@ import (
 
 // operation is one GET operation of the spec, with what the runner derived from it.
 type operation struct {
-	name      string // operationId, or "GET /path"
-	path      string // the spec's path template
-	route     *routers.Route
-	bodyRoute *routers.Route                 // the same operation without response headers: body validation alone
-	userParam string                         // the path parameter that takes a user id; "" when none
-	secured   bool                           // needs a bearer token
-	paginated bool                           // limit/offset parameters and a {count,next,previous,results} answer
-	self      bool                           // the caller's own list: paginated, secured, no user parameter, items with to_user
-	pager     fixtures.Pager                 // the defaults and maximum of its limit parameter
-	query     map[string]*openapi3.Parameter // its query parameters by name
-	item      itemShape
+	name       string // operationId, or "GET /path"
+	path       string // the spec's path template
+	route      *routers.Route
+	bodyRoute  *routers.Route                 // the same operation without response headers: body validation alone
+	userParam  string                         // the path parameter that takes a user id; "" when none
+	secured    bool                           // needs a bearer token
+	paginated  bool                           // limit/offset parameters and a {count,next,previous,results} answer
+	self       bool                           // the caller's own list: paginated, secured, no user parameter, items with to_user
+	pager      fixtures.Pager                 // the defaults and maximum of its limit parameter
+	query      map[string]*openapi3.Parameter // its query parameters by name
+	userSchema *openapi3.Schema               // the schema of the user parameter, nil when none
+	item       itemShape
 }
 
 // itemShape says which ConnectionRequest fields the list items declare, so that checks
@@ -136,6 +137,9 @@ func planOperation(doc *openapi3.T, path string, item *openapi3.PathItem) (*oper
 	case 0:
 	case 1:
 		op.userParam = pathParams[0]
+		if p := params["path/"+op.userParam]; p.Schema != nil {
+			op.userSchema = p.Schema.Value
+		}
 	default:
 		// The runner only knows how to fill one path parameter: the user id.
 		return nil, nil

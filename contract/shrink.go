@@ -105,11 +105,13 @@ func (sh *shrinker) shrink(g genReq) genReq {
 				changed = true
 			}
 		}
-		if cur.op.userParam != "" {
+		if cur.op.userParam != "" && cur.path != sh.rn.r.s.User {
 			nv := sh.shrinkValue(cur.path, func(x string) bool {
 				c := cur
 				c.path = x
-				return x != "" && c != cur && sh.fails(c)
+				// Never an empty or dot segment: clients and proxies rewrite those, so the
+				// curl line would not send what was sent.
+				return x != "" && x != "." && x != ".." && c != cur && sh.fails(c)
 			})
 			if nv != cur.path {
 				cur.path = nv
@@ -199,9 +201,10 @@ func isDigits(s string) bool {
 	return true
 }
 
-// shrinkNumber: 0, 1, then fewer digits while that fails, then a binary search between
-// the largest passing value found and the smallest failing one (a threshold such as
-// 2^64 comes out exactly).
+// shrinkNumber: 0, 1, then fewer digits (a bisection on the length), then the smallest
+// failing power of two (thresholds such as 2^63 are where integer bugs live: when 2^k
+// fails and 2^k - 1 passes, 2^k is the answer), then a bisection between the largest
+// passing value found and the smallest failing one.
 func shrinkNumber(v string, fails func(string) bool) string {
 	hi, ok := new(big.Int).SetString(v, 10)
 	if !ok {
@@ -217,16 +220,52 @@ func shrinkNumber(v string, fails func(string) bool) string {
 		cur = v
 	}
 	lo := big.NewInt(1) // 1 passed (or was v itself)
-	for len(cur) > 1 {
-		shorter := cur[:len(cur)-1]
-		if !fails(shorter) {
-			lo.SetString(shorter, 10)
-			break
+	// The shortest failing prefix.
+	short, long := 0, len(cur)
+	for long-short > 1 {
+		mid := (short + long) / 2
+		if fails(cur[:mid]) {
+			long = mid
+		} else {
+			short = mid
 		}
-		cur = shorter
 	}
+	if short > 0 {
+		if n, ok := new(big.Int).SetString(cur[:short], 10); ok && n.Cmp(lo) > 0 {
+			lo = n
+		}
+	}
+	cur = cur[:long]
 	hi.SetString(cur, 10)
 	one := big.NewInt(1)
+	// The smallest failing power of two in (lo, hi].
+	kLo, kHi := lo.BitLen(), hi.BitLen()-1
+	if new(big.Int).Lsh(one, uint(kLo)).Cmp(lo) <= 0 {
+		kLo++
+	}
+	found := -1
+	for kLo <= kHi {
+		k := (kLo + kHi) / 2
+		if fails(new(big.Int).Lsh(one, uint(k)).String()) {
+			found, kHi = k, k-1
+		} else {
+			kLo = k + 1
+		}
+	}
+	if found >= 0 {
+		p := new(big.Int).Lsh(one, uint(found))
+		below := new(big.Int).Sub(p, one)
+		if below.Cmp(lo) > 0 && !fails(below.String()) {
+			return p.String()
+		}
+		hi = p
+		if below.Cmp(lo) > 0 {
+			hi = below
+		}
+		if half := new(big.Int).Rsh(p, 1); half.Cmp(lo) > 0 {
+			lo = half // 2^(k-1) passed: k is the smallest failing exponent
+		}
+	}
 	for steps := 0; steps < 96; steps++ {
 		gap := new(big.Int).Sub(hi, lo)
 		if gap.Cmp(one) <= 0 {
