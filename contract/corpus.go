@@ -72,8 +72,8 @@ func parseCorpusEntry(data []byte, ops []*operation) (*corpusEntry, error) {
 	}
 	mode, ok := parseGenAuthName(e.Auth)
 	if !ok {
-		names := make([]string, len(authNames))
-		for i, a := range authNames {
+		names := make([]string, len(authNames()))
+		for i, a := range authNames() {
 			names[i] = a.name
 		}
 		return nil, fmt.Errorf("/auth: must be one of %s (got %q)", strings.Join(names, ", "), truncate(e.Auth, 40))

@@ -95,17 +95,22 @@ func (g genReq) url(s *settings) string {
 	return u
 }
 
-// authNames are the auth modes as the corpus and case ids spell them.
-var authNames = []struct {
+// authNaming is an auth mode as the corpus and case ids spell it.
+type authNaming struct {
 	mode authMode
 	name string
-}{
-	{authBearer, "bearer"}, {authNone, "none"}, {authWrongScheme, "token-scheme"},
-	{authBadToken, "bad-token"}, {authBasic, "basic"}, {authBearerEmpty, "bearer-empty"},
+}
+
+// authNames lists the auth modes with their names (a function, so no caller can change it).
+func authNames() []authNaming {
+	return []authNaming{
+		{authBearer, "bearer"}, {authNone, "none"}, {authWrongScheme, "token-scheme"},
+		{authBadToken, "bad-token"}, {authBasic, "basic"}, {authBearerEmpty, "bearer-empty"},
+	}
 }
 
 func genAuthName(m authMode) string {
-	for _, a := range authNames {
+	for _, a := range authNames() {
 		if a.mode == m {
 			return a.name
 		}
@@ -114,7 +119,7 @@ func genAuthName(m authMode) string {
 }
 
 func parseGenAuthName(s string) (authMode, bool) {
-	for _, a := range authNames {
+	for _, a := range authNames() {
 		if a.name == s {
 			return a.mode, true
 		}
@@ -156,11 +161,6 @@ func generatedChecks(tc *testCase, response, page []Check) []Check {
 	return all
 }
 
-// genTemplate is the generated case of one operation: its checks and where its results go.
-type genTemplate struct {
-	tc *testCase
-}
-
 // newGenTemplate builds the generated case of op, named name ("generated", "corpus", "replay").
 func (rn *run) newGenTemplate(op *operation, name string) *testCase {
 	tc := &testCase{op: op, name: name, kind: kindGenerated, sameUser: op.paginated && (op.userParam != "" || op.self)}
@@ -178,14 +178,13 @@ type genAgg struct {
 }
 
 type genCheck struct {
-	passes   int
-	fails    int
-	first    *genFinding
-	skip     string
-	skipAt   uint64
-	hasSkip  bool
-	minimal  *genFinding // after shrinking
-	shrinkOK bool
+	passes  int
+	fails   int
+	first   *genFinding
+	skip    string
+	skipAt  uint64
+	hasSkip bool
+	minimal *genFinding // after shrinking
 }
 
 // genFinding is one failing request and its failure.
@@ -595,32 +594,44 @@ func (gen *generator) rng(i int, salt uint64) *rand.Rand {
 }
 
 // bigInts are integers at the edges of the common integer types.
-var bigInts = []string{
-	"2147483647", "2147483648", "4294967295", "4294967296",
-	"9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+func bigInts() []string {
+	return []string{
+		"2147483647", "2147483648", "4294967295", "4294967296",
+		"9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+	}
 }
 
 // oddInts are values no integer parser should take for a plain integer, and some that
 // Python's int() does take (spaces, signs, Unicode digits, underscores), in wire form.
-var oddInts = []string{
-	"abc", "-1", "-0", "%2B5", "%205", "5%20", "", "%EF%BC%95", "%D9%A3", "%35", "1.5", "1e2",
-	"0x10", "1_0", "null", "true", "%E2%80%8B5", "05", "5abc", "%00",
+func oddInts() []string {
+	return []string{
+		"abc", "-1", "-0", "%2B5", "%205", "5%20", "", "%EF%BC%95", "%D9%A3", "%35", "1.5", "1e2",
+		"0x10", "1_0", "null", "true", "%E2%80%8B5", "05", "5abc", "%00",
+	}
 }
 
 // oddIDs are path values other than the token's user.
-var oddIDs = []string{
-	"0", "1", "abc", "-1", "%2042", "42%20", "%34%32", "%D9%A4%D9%A2", "%EF%BC%94%EF%BC%92", "1.5", "0x2A", "%2B42",
+func oddIDs() []string {
+	return []string{
+		"0", "1", "abc", "-1", "%2042", "42%20", "%34%32", "%D9%A4%D9%A2", "%EF%BC%94%EF%BC%92", "1.5", "0x2A", "%2B42",
+	}
 }
 
 // extraNames are query parameters the spec does not declare; production keeps them in
 // next and previous. ("format" is left out: DRF reads it to pick a renderer.)
-var extraNames = []string{"x", "utm_source", "tag", "sort_by", "q"}
+func extraNames() []string {
+	return []string{"x", "utm_source", "tag", "sort_by", "q"}
+}
 
 // extraValues are their values, in wire form.
-var extraValues = []string{"1", "a+b", "%C3%BC", "", "x%26y", "%2F%3F", "%E2%9C%93"}
+func extraValues() []string {
+	return []string{"1", "a+b", "%C3%BC", "", "x%26y", "%2F%3F", "%E2%9C%93"}
+}
 
 // acceptValues are the Accept headers sent: all of them let a JSON API answer JSON.
-var acceptValues = []string{"", "", "", "*/*", "application/*", "application/json;q=0.9", acceptNone}
+func acceptValues() []string {
+	return []string{"", "", "", "*/*", "application/*", "application/json;q=0.9", acceptNone}
+}
 
 // request draws request i.
 func (gen *generator) request(i int) (genReq, *rand.Rand) {
@@ -638,12 +649,12 @@ func (gen *generator) request(i int) (genReq, *rand.Rand) {
 	}
 	if r.Float64() < 0.3 {
 		for range 1 + r.IntN(2) {
-			parts = append(parts, extraNames[r.IntN(len(extraNames))]+"="+extraValues[r.IntN(len(extraValues))])
+			parts = append(parts, extraNames()[r.IntN(len(extraNames()))]+"="+extraValues()[r.IntN(len(extraValues()))])
 		}
 	}
 	if len(parts) > 0 && r.Float64() < 0.12 {
 		k, _, _ := strings.Cut(parts[r.IntN(len(parts))], "=")
-		v := extraValues[r.IntN(len(extraValues))]
+		v := extraValues()[r.IntN(len(extraValues()))]
 		for _, p := range gen.params {
 			if p.Name == k {
 				v = gen.paramValue(r, p)
@@ -662,7 +673,7 @@ func (gen *generator) request(i int) (genReq, *rand.Rand) {
 			g.auth = authNone
 		}
 	}
-	g.accept = acceptValues[r.IntN(len(acceptValues))]
+	g.accept = acceptValues()[r.IntN(len(acceptValues()))]
 	return g, r
 }
 
@@ -675,7 +686,7 @@ func (gen *generator) pathValue(r *rand.Rand) string {
 	case x < 0.7:
 		return s.UnknownUser
 	case x < 0.8:
-		return bigInts[r.IntN(len(bigInts))]
+		return bigInts()[r.IntN(len(bigInts()))]
 	case x < 0.85:
 		return longDigits(r, 21+r.IntN(40))
 	case x < 0.9 && s.OtherUser != "":
@@ -683,7 +694,7 @@ func (gen *generator) pathValue(r *rand.Rand) string {
 	case x < 0.93:
 		return "0" + s.User
 	default:
-		return oddIDs[r.IntN(len(oddIDs))]
+		return oddIDs()[r.IntN(len(oddIDs()))]
 	}
 }
 
@@ -722,11 +733,11 @@ func (gen *generator) paramValue(r *rand.Rand, p *openapi3.Parameter) string {
 		case x < 0.75:
 			edges := []string{"0", "1", strconv.FormatInt(hi, 10), strconv.FormatInt(hi+1, 10), strconv.FormatInt(lo-1, 10),
 				strconv.FormatInt(max(gen.count-1, 0), 10), strconv.FormatInt(gen.count, 10), strconv.FormatInt(gen.count+1, 10)}
-			edges = append(edges, bigInts...)
+			edges = append(edges, bigInts()...)
 			edges = append(edges, longDigits(r, 21+r.IntN(60)))
 			return edges[r.IntN(len(edges))]
 		default:
-			return oddInts[r.IntN(len(oddInts))]
+			return oddInts()[r.IntN(len(oddInts()))]
 		}
 	}
 	// A string: words, Unicode, empty, long, characters that need escaping.
