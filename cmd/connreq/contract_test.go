@@ -95,6 +95,16 @@ func TestContractExitCodes(t *testing.T) {
 		{name: "report in a missing directory", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--junit", "/nonexistent/dir/junit.xml"},
 			wantCode: 2, wantErr: `--junit: the directory of "/nonexistent/dir/junit.xml" does not exist`},
 		{name: "list checks", args: []string{"--list-checks"}, wantCode: 0, wantOut: "page-previous-items"},
+		{name: "generated requests pass", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--me", "1", "--generate", "30", "--seed", "5"},
+			wantCode: 0, wantOut: "generated: seed 5 · 30 per operation", files: true},
+		{name: "generated requests find a break", args: []string{"--target", broken, "--token", contractToken, "--user", "42", "--me", "1", "--generate", "40", "--seed", "2"},
+			wantCode: 1, wantOut: "--seed 2 --generate 40 --replay-failure g", files: true},
+		{name: "bad seed", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--seed", "-3"}, wantCode: 2, wantErr: `--seed: must be a number from 0 to 18446744073709551615 (got "-3")`},
+		{name: "negative generate", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--generate", "-1"}, wantCode: 2, wantErr: "Generate: must be between 0 and 10000000"},
+		{name: "bad me", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--me", "myself"}, wantCode: 2, wantErr: `Me: must be a user id of 1 to 20 digits (got "myself")`},
+		{name: "replay without seed or corpus", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--replay-failure", "g0123456789ab"}, wantCode: 2, wantErr: "--replay-failure without --corpus needs the --seed"},
+		{name: "bad case id", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--seed", "1", "--generate", "5", "--replay-failure", "42"}, wantCode: 2, wantErr: `ReplayFailure: must be a case id`},
+		{name: "corpus is a file", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--corpus", tokenFile}, wantCode: 2, wantErr: "Corpus: "},
 		{name: "help", args: []string{"-h"}, wantCode: 0, wantErr: "exit codes: 0 all checks passed"},
 	}
 	for _, tt := range tests {
