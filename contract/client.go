@@ -67,6 +67,8 @@ type exchange struct {
 	header   http.Header
 	body     []byte
 	latency  time.Duration
+	// parts is the page as the schema check split it (validate_items.go), nil otherwise.
+	parts *pageParts
 
 	// failed names the response check the exchange failed (transport, timeout,
 	// body-size, redirect), "" when a whole answer arrived.

@@ -22,7 +22,22 @@ const maxItemVerdicts = 50_000
 // is validated on every page.
 type itemVerdicts struct {
 	mu sync.Mutex
-	m  map[[32]byte][]itemIssue
+	m  map[[32]byte]*itemEntry
+}
+
+// itemEntry is what one item's bytes give: its schema verdict and its decoded form.
+type itemEntry struct {
+	issues []itemIssue
+	it     item
+	ok     bool // it was decoded
+}
+
+// pageParts is a page split by validatePage, so that decodePage reads it without
+// parsing the body again: the envelope values and the decoded items.
+type pageParts struct {
+	count, next, previous json.RawMessage
+	items                 []item
+	itemsOK               bool
 }
 
 // itemIssue is a schema violation inside one item, its pointer relative to the item.
@@ -61,9 +76,8 @@ func (rn *run) validatePage(cr *caseResult, ex *exchange) bool {
 	if err := json.Unmarshal(ex.body, &env); err != nil || env == nil {
 		return false
 	}
-	rawResults, has := env["results"]
-	var rawItems []json.RawMessage
-	if !has || json.Unmarshal(rawResults, &rawItems) != nil || rawItems == nil {
+	rawItems, ok := splitJSONArray(env["results"])
+	if !ok {
 		return false // not a list: the whole-body validation says what is wrong
 	}
 	opts := rn.schemaOptions()
@@ -84,11 +98,15 @@ func (rn *run) validatePage(cr *caseResult, ex *exchange) bool {
 	if err := pageS.VisitJSON(envValue, opts...); err != nil {
 		issues = append(issues, schemaIssues(err)...)
 	}
+	parts := &pageParts{count: env["count"], next: env["next"], previous: env["previous"], items: make([]item, len(rawItems)), itemsOK: true}
 	for i, raw := range rawItems {
+		e := rn.r.items.verdict(itemS, raw, opts)
+		parts.items[i] = e.it
+		parts.itemsOK = parts.itemsOK && e.ok
 		if len(issues) >= maxSchemaIssues {
-			break
+			continue
 		}
-		for _, is := range rn.r.items.verdict(itemS, raw, opts) {
+		for _, is := range e.issues {
 			path := jsonPath(append([]string{"results", strconv.Itoa(i)}, is.ptr...)...)
 			if !is.hasPointer {
 				path = jsonPath("results", strconv.Itoa(i))
@@ -98,6 +116,9 @@ func (rn *run) validatePage(cr *caseResult, ex *exchange) bool {
 	}
 	if len(issues) > maxSchemaIssues {
 		issues = issues[:maxSchemaIssues]
+	}
+	if parts.itemsOK {
+		ex.parts = parts
 	}
 	if len(issues) == 0 {
 		cr.pass(CheckSchema)
@@ -117,28 +138,85 @@ func (rn *run) schemaOptions() []openapi3.SchemaValidationOption {
 }
 
 // verdict validates one item, or returns the cached verdict of the same bytes.
-func (iv *itemVerdicts) verdict(s *openapi3.Schema, raw json.RawMessage, opts []openapi3.SchemaValidationOption) []itemIssue {
+func (iv *itemVerdicts) verdict(s *openapi3.Schema, raw json.RawMessage, opts []openapi3.SchemaValidationOption) *itemEntry {
 	key := sha256.Sum256(raw)
 	iv.mu.Lock()
-	if v, ok := iv.m[key]; ok {
+	if e, ok := iv.m[key]; ok {
 		iv.mu.Unlock()
-		return v
+		return e
 	}
 	iv.mu.Unlock()
-	var out []itemIssue
+	e := &itemEntry{}
 	v, err := decodeNumberJSON(raw)
 	if err != nil {
-		out = []itemIssue{{msg: "does not match the schema: " + err.Error()}}
+		e.issues = []itemIssue{{msg: "does not match the schema: " + err.Error()}}
 	} else if err := s.VisitJSON(v, opts...); err != nil {
-		out = itemIssues(err)
+		e.issues = itemIssues(err)
+	}
+	var wi wireItem
+	if json.Unmarshal(raw, &wi) == nil {
+		e.it, e.ok = decodeItem(wi), true
 	}
 	iv.mu.Lock()
 	if iv.m == nil || len(iv.m) >= maxItemVerdicts {
-		iv.m = make(map[[32]byte][]itemIssue, 1024)
+		iv.m = make(map[[32]byte]*itemEntry, 1024)
 	}
-	iv.m[key] = out
+	iv.m[key] = e
 	iv.mu.Unlock()
-	return out
+	return e
+}
+
+// splitJSONArray splits a well-formed JSON array into its elements without decoding
+// them, or returns false when raw is not an array.
+func splitJSONArray(raw json.RawMessage) ([]json.RawMessage, bool) {
+	b := bytes.TrimSpace(raw)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, false
+	}
+	out := []json.RawMessage{}
+	depth, start, inString, escaped := 0, -1, false, false
+	for i := 1; i < len(b)-1; i++ {
+		c := b[i]
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			continue
+		case c == ',' && depth == 0:
+			if start < 0 {
+				return nil, false
+			}
+			out = append(out, bytes.TrimSpace(b[start:i]))
+			start = -1
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+	}
+	if start >= 0 {
+		out = append(out, bytes.TrimSpace(b[start:len(b)-1]))
+	}
+	if depth != 0 || inString {
+		return nil, false
+	}
+	return out, true
 }
 
 // itemIssues flattens a schema error of one item, as schemaIssues does for a body.
