@@ -5,6 +5,7 @@
 //
 //	connreq serve    [--addr 127.0.0.1:4010] [--strict] [--seed N] [--tokens FILE] ...
 //	connreq contract --target URL --token TOKEN --user ID [--junit FILE] [--json FILE] [--baseline URL|DIR] ...
+//	connreq contract ... --generate N [--budget 60s] [--seed S] [--me ID] [--corpus DIR] [--replay-failure ID]
 //	connreq record   --target URL --token TOKEN --user ID --out DIR [--anonymize]
 //	connreq serve    --replay DIR [--replay-fallback 404|generate]
 //	connreq lint     [--spec FILE]
