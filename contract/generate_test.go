@@ -368,3 +368,52 @@ func newServer(t testing.TB, h http.Handler) *httptest.Server {
 	t.Cleanup(ts.Close)
 	return ts
 }
+
+// A hostile target that echoes the credentials back, only to generated requests: the token
+// is in no report and no corpus file; the progress line shows the generation, never a URL.
+func TestGenerateTokenNeverReported(t *testing.T) {
+	t.Parallel()
+	echo := &fake{before: func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.Contains(r.URL.RawQuery, "utm_source") || strings.Contains(r.URL.RawQuery, "x=") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"detail":"bad header ` + r.Header.Get("Authorization") + `"}`))
+			return true
+		}
+		return false
+	}}
+	dir := filepath.Join(t.TempDir(), "corpus")
+	var progress bytes.Buffer
+	rep := runAgainst(t, echo.server(t).URL, contract.Config{Generate: 200, Seed: 4, Corpus: dir, Progress: &progress})
+	if _, f := generatedFailure(rep, contract.CheckServerError); f == nil {
+		t.Fatalf("the echoing 500 was not found\n%s", textOf(t, rep))
+	}
+	var all strings.Builder
+	all.WriteString(textOf(t, rep))
+	if err := rep.WriteJSON(&all); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteJUnit(&all); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) == 0 {
+		t.Fatal("nothing in the corpus")
+	}
+	for _, name := range files {
+		data, _ := os.ReadFile(name)
+		all.Write(data)
+	}
+	all.WriteString(progress.String())
+	if strings.Contains(all.String(), fakeToken) {
+		t.Errorf("the token appears in a report, the corpus or the progress line")
+	}
+	if !strings.Contains(all.String(), "[REDACTED]") {
+		t.Errorf("the echoed token was not visibly redacted")
+	}
+	p := progress.String()
+	if !strings.Contains(p, "generated ") || !strings.Contains(p, " failures · ") || !strings.Contains(p, " left") ||
+		strings.Contains(p, "http://") || !strings.HasSuffix(p, "\r\x1b[K") {
+		t.Errorf("progress output %q", p)
+	}
+}
