@@ -59,7 +59,8 @@ type Config struct {
 	Timeout time.Duration
 	// Concurrency bounds the requests in flight (zero: 4).
 	Concurrency int
-	// Rate bounds the requests started per second (zero: no bound).
+	// Rate bounds the requests started per second (zero: no bound, or DefaultGenerateRate
+	// for a generated run against a target that is not on loopback).
 	Rate float64
 	// MaxLatency is the latency check's limit (zero: 2s).
 	MaxLatency time.Duration

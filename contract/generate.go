@@ -618,9 +618,11 @@ func oddIDs() []string {
 }
 
 // extraNames are query parameters the spec does not declare; production keeps them in
-// next and previous. ("format" is left out: DRF reads it to pick a renderer.)
+// next and previous. Names a deployment's filters might read ("format" picks DRF's
+// renderer; "search", "ordering", "tag", "q" are common filter names) are left out, so
+// that a clean deployment's list is never filtered by them.
 func extraNames() []string {
-	return []string{"x", "utm_source", "tag", "sort_by", "q"}
+	return []string{"x", "utm_source", "utm_campaign", "connreq", "_"}
 }
 
 // extraValues are their values, in wire form.

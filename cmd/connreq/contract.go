@@ -68,7 +68,7 @@ func (f *contractFlags) registerTarget(fs *flag.FlagSet) {
 	fs.IntVar(&f.walkLimit, "walk-limit", 0, "start the walk at ?limit=`N` (0: at the default page)")
 	fs.DurationVar(&f.timeout, "timeout", contract.DefaultTimeout, "per-request timeout, body included")
 	fs.IntVar(&f.concurrency, "concurrency", contract.DefaultConcurrency, "most requests in flight")
-	fs.Float64Var(&f.rate, "rate", 0, "most requests started per second (0: no bound)")
+	fs.Float64Var(&f.rate, "rate", 0, "most requests started per second (0: no bound; 20 for --generate against a target that is not on loopback)")
 	fs.DurationVar(&f.maxLatency, "max-latency", contract.DefaultMaxLatency, "slowest answer the latency check accepts")
 	fs.Int64Var(&f.maxBody, "max-body", contract.DefaultMaxBody, "largest response body read, in `bytes`")
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
