@@ -125,7 +125,7 @@ func TestGenerateFindsDefects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ts := tt.fake.server(t)
-			rep := runAgainst(t, ts.URL, contract.Config{Generate: 400, Seed: 1})
+			rep := runAgainst(t, ts.URL, contract.Config{Generate: 200, Seed: 1})
 			if got := fixedFailures(rep); len(got) > 0 {
 				t.Fatalf("a fixed case already fails, so the defect is not generation's to find: %v", got)
 			}
@@ -146,7 +146,7 @@ func TestGenerateFindsDefects(t *testing.T) {
 			if !strings.HasPrefix(f.ID, "g") || len(f.ID) != 13 || !strings.Contains(f.Message, "seed 1") {
 				t.Errorf("failure id %q / message %q: want a case id and the seed", f.ID, f.Message)
 			}
-			if res.Evaluations < 100 {
+			if res.Evaluations < 50 {
 				t.Errorf("only %d evaluations of %s", res.Evaluations, tt.check)
 			}
 			if rep.Generate == nil || rep.Generate.Seed != 1 || rep.Generate.Stopped != "count" {
@@ -172,7 +172,7 @@ func TestGenerateAgainstMock(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ts := startMock(t, mock.Config{Strict: strict})
-			rep := runAgainst(t, ts.URL, contract.Config{Token: jwtFor("42"), User: "42", OtherUser: "7", Strict: strict, Generate: 250, Seed: 7})
+			rep := runAgainst(t, ts.URL, contract.Config{Token: jwtFor("42"), User: "42", OtherUser: "7", Strict: strict, Generate: 150, Seed: 7})
 			if err := rep.Err(); err != nil {
 				t.Fatalf("%v\n%s", err, textOf(t, rep))
 			}
