@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,9 @@ func New(doc *openapi3.T, cfg Config) (*Runner, error) {
 	if s.Corpus != "" {
 		if r.corpus, err = loadCorpus(s.Corpus, ops); err != nil {
 			return nil, &ConfigError{Problems: []string{"Corpus: " + err.Error()}}
+		}
+		if id := s.ReplayFailure; id != "" && s.Generate == 0 && !slices.ContainsFunc(r.corpus, func(e *corpusEntry) bool { return e.ID == id }) {
+			return nil, &ConfigError{Problems: []string{fmt.Sprintf("ReplayFailure: case %s is not in the corpus %s (give the --seed and --generate of the run that found it to generate it again)", id, s.Corpus)}}
 		}
 	}
 	return r, nil

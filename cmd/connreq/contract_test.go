@@ -104,6 +104,7 @@ func TestContractExitCodes(t *testing.T) {
 		{name: "bad me", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--me", "myself"}, wantCode: 2, wantErr: `Me: must be a user id of 1 to 20 digits (got "myself")`},
 		{name: "replay without seed or corpus", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--replay-failure", "g0123456789ab"}, wantCode: 2, wantErr: "--replay-failure without --corpus needs the --seed"},
 		{name: "bad case id", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--seed", "1", "--generate", "5", "--replay-failure", "42"}, wantCode: 2, wantErr: `ReplayFailure: must be a case id`},
+		{name: "replay of a case the corpus lacks", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--corpus", dir, "--replay-failure", "g0123456789ab"}, wantCode: 2, wantErr: "ReplayFailure: case g0123456789ab is not in the corpus"},
 		{name: "corpus is a file", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--corpus", tokenFile}, wantCode: 2, wantErr: "Corpus: "},
 		{name: "help", args: []string{"-h"}, wantCode: 0, wantErr: "exit codes: 0 all checks passed"},
 	}
