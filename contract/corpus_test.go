@@ -158,3 +158,35 @@ func FuzzCorpusEntry(f *testing.F) {
 		}
 	})
 }
+
+// A generated run against a host that is not on loopback is rate-limited unless --rate
+// says otherwise.
+func TestGenerateDefaultRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		target string
+		rate   float64
+		gen    int
+		want   float64
+	}{
+		{name: "remote, generated", target: "https://staging.example.org", gen: 10, want: DefaultGenerateRate},
+		{name: "remote, explicit rate", target: "https://staging.example.org", gen: 10, rate: 5, want: 5},
+		{name: "remote, fixed cases only", target: "https://staging.example.org", want: 0},
+		{name: "loopback", target: "http://127.0.0.1:4010", gen: 10, want: 0},
+		{name: "localhost", target: "http://localhost:4010", gen: 10, want: 0},
+		{name: "IPv6 loopback", target: "http://[::1]:4010", gen: 10, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := Config{Target: tt.target, Token: "tok-123456789", User: "42", Generate: tt.gen, Rate: tt.rate}.normalize()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Rate != tt.want {
+				t.Errorf("Rate = %v, want %v", s.Rate, tt.want)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/connreq/connreq/contract"
 	"github.com/connreq/connreq/fixtures"
@@ -415,5 +416,23 @@ func TestGenerateTokenNeverReported(t *testing.T) {
 	if !strings.Contains(p, "generated ") || !strings.Contains(p, " failures · ") || !strings.Contains(p, " left") ||
 		strings.Contains(p, "http://") || !strings.HasSuffix(p, "\r\x1b[K") {
 		t.Errorf("progress output %q", p)
+	}
+}
+
+// --budget ends the generation before N: the report says so, and the requests cut by the
+// deadline are not reported as failures.
+func TestGenerateBudget(t *testing.T) {
+	t.Parallel()
+	ts := (&fake{}).server(t)
+	rep := runAgainst(t, ts.URL, contract.Config{Generate: 1_000_000, Budget: time.Second, Seed: 9})
+	if err := rep.Err(); err != nil {
+		t.Fatalf("%v\n%s", err, textOf(t, rep))
+	}
+	g := rep.Generate
+	if g.Stopped != "budget" || g.Requests == 0 || g.Requests >= 4_000_000 {
+		t.Errorf("stopped %q after %d requests: want the budget, before N", g.Stopped, g.Requests)
+	}
+	if !strings.Contains(textOf(t, rep), "stopped by the budget 1s") {
+		t.Errorf("the text report does not say the budget ended the run\n%s", textOf(t, rep))
 	}
 }
