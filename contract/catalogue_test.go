@@ -30,6 +30,11 @@ func newRunner(t testing.TB, url, token string, cfg contract.Config) *contract.R
 	if cfg.User == "" {
 		cfg.User = "42"
 	}
+	if cfg.Me == "" && cfg.Token == secretToken {
+		// The zero-configuration mock takes an opaque token's caller on the self path to be
+		// its --me (default 1), not the user of the seed path.
+		cfg.Me = "1"
+	}
 	r, err := contract.New(doc, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -223,11 +228,23 @@ func breaks(otherURL, cleanURL string) []struct {
 			return next, prev, hasNext, hasPrev
 		}}},
 		{name: "two items swapped", check: contract.CheckPageOrder, f: &fake{page: func(r *http.Request, p *fakePage) {
-			// Only first pages, so that the walk and the large page still agree.
-			if p.path == "seed" && p.win.Offset == 0 && len(p.Results) >= 2 {
+			// Only first pages, so that the walk and the large page still agree (on every
+			// path, so that the self path still lists what the seed path lists).
+			if p.win.Offset == 0 && len(p.Results) >= 2 {
 				p.Results[0], p.Results[1] = p.Results[1], p.Results[0]
 			}
 		}}},
+		{name: "the self path lists another list", check: contract.CheckSelfList, f: &fake{page: func(r *http.Request, p *fakePage) {
+			if p.path == "self" {
+				p.Count--
+			}
+		}}},
+		{name: "a wrong item at one odd offset only generation reaches", check: contract.CheckPageConsistent,
+			cfg: contract.Config{Generate: 300, Seed: 1}, f: &fake{page: func(r *http.Request, p *fakePage) {
+				if p.win.Offset == 7 && len(p.Results) > 0 {
+					p.Results[0].ID = 1
+				}
+			}}},
 		{name: "to_user is someone else", check: contract.CheckPageOwner, f: &fake{page: func(r *http.Request, p *fakePage) {
 			for i := range p.Results {
 				p.Results[i].ToUser.ID = 43
@@ -298,7 +315,7 @@ func TestCatalogue(t *testing.T) {
 	t.Run("clean", func(t *testing.T) {
 		t.Parallel()
 		f := &fake{}
-		rep := runAgainst(t, f.server(t).URL, contract.Config{OtherUser: "7"})
+		rep := runAgainst(t, f.server(t).URL, contract.Config{OtherUser: "7", Generate: 100, Seed: 1})
 		if got := failedChecks(rep); len(got) != 0 {
 			t.Fatalf("the clean server fails %v\n%s", got, textOf(t, rep))
 		}

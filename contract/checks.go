@@ -70,6 +70,16 @@ const (
 	CheckPageOwner Check = "page-owner"
 	// CheckPageCountStable: count is the same on every page of the same user's list.
 	CheckPageCountStable Check = "page-count-stable"
+	// CheckSelfList: the self path (/api/v2/user/connection/requests/) lists the caller's
+	// (--me) received requests: the same count and items as the seed path's list of --me.
+	CheckSelfList Check = "self-list"
+)
+
+// Generated checks: properties only generated requests (--generate) and the corpus test.
+const (
+	// CheckPageConsistent: a generated page holds the items the fixed walk saw at the same
+	// positions of the same list.
+	CheckPageConsistent Check = "page-consistent"
 )
 
 // Walk checks: invariants of the whole list, proved by following next and previous.
@@ -128,11 +138,13 @@ func catalogue() []checkInfo {
 		{CheckPageOrder, "items ordered by created descending, ties by id descending"},
 		{CheckPageOwner, "to_user is the list's owner, from_user never is"},
 		{CheckPageCountStable, "count is the same on every page of the list"},
+		{CheckSelfList, "the self path lists --me's requests, as the seed path does"},
 		{CheckPageWalk, "following next/previous ends, moves on and stays on the target"},
 		{CheckPageSum, "the walk's page sizes add up to count"},
 		{CheckPageNoDuplicates, "no item appears twice in the walk"},
 		{CheckPageNoMissing, "every item of a large page appears in the walk"},
 		{CheckPagePreviousItems, "following previous returns the items seen going forward"},
+		{CheckPageConsistent, "a generated page holds the walk's items at its positions (--generate)"},
 		{CheckBaselineDiff, "status and body equal the baseline's answer (--baseline)"},
 	}
 }

@@ -25,7 +25,15 @@ const (
 	authNone                        // no Authorization header
 	authWrongScheme                 // Authorization: Token <token>
 	authBadToken                    // Authorization: Bearer <a malformed token>
+	authBasic                       // Authorization: Basic <fixed, non-secret credentials> (generated cases)
+	authBearerEmpty                 // Authorization: Bearer, with no token (generated cases)
 )
+
+// basicCredentials is what authBasic sends: base64("connreq:connreq"), never a secret.
+const basicCredentials = "Y29ubnJlcTpjb25ucmVx"
+
+// acceptNone, as request.accept, sends no Accept header at all.
+const acceptNone = "-"
 
 // badToken is what the bad-token case sends: not RFC 6750 token68 ('!' and no JWT
 // shape), so no deployment can take it for a valid credential.
@@ -46,6 +54,8 @@ type request struct {
 	method string // GET, HEAD or OPTIONS
 	url    string
 	auth   authMode
+	// accept is the Accept header: "" application/json, acceptNone none, else the value.
+	accept string
 }
 
 // exchange is a request and what came back, reduced to what the checks need. The body
@@ -57,6 +67,8 @@ type exchange struct {
 	header   http.Header
 	body     []byte
 	latency  time.Duration
+	// parts is the page as the schema check split it (validate_items.go), nil otherwise.
+	parts *pageParts
 
 	// failed names the response check the exchange failed (transport, timeout,
 	// body-size, redirect), "" when a whole answer arrived.
@@ -162,7 +174,13 @@ func (c *client) do(ctx context.Context, r request) *exchange {
 		ex.failed, ex.err = CheckTransport, fmt.Errorf("build request: %w", err)
 		return ex
 	}
-	req.Header.Set("Accept", "application/json")
+	switch r.accept {
+	case "":
+		req.Header.Set("Accept", "application/json")
+	case acceptNone:
+	default:
+		req.Header.Set("Accept", r.accept)
+	}
 	req.Header.Set("User-Agent", "connreq-contract")
 	switch r.auth {
 	case authBearer:
@@ -171,6 +189,10 @@ func (c *client) do(ctx context.Context, r request) *exchange {
 		req.Header.Set("Authorization", "Token "+c.token)
 	case authBadToken:
 		req.Header.Set("Authorization", "Bearer "+badToken)
+	case authBasic:
+		req.Header.Set("Authorization", "Basic "+basicCredentials)
+	case authBearerEmpty:
+		req.Header.Set("Authorization", "Bearer")
 	}
 
 	start := time.Now()

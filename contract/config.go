@@ -59,7 +59,8 @@ type Config struct {
 	Timeout time.Duration
 	// Concurrency bounds the requests in flight (zero: 4).
 	Concurrency int
-	// Rate bounds the requests started per second (zero: no bound).
+	// Rate bounds the requests started per second (zero: no bound, or DefaultGenerateRate
+	// for a generated run against a target that is not on loopback).
 	Rate float64
 	// MaxLatency is the latency check's limit (zero: 2s).
 	MaxLatency time.Duration
@@ -92,6 +93,24 @@ type Config struct {
 	// Ignore lists body paths left out of the baseline diff (see the path syntax in
 	// ignore.go), e.g. "results[].viewed".
 	Ignore []string
+
+	// Me is the caller's user id: the owner of the self path's list (zero: User).
+	Me string
+	// Generate, when positive, adds that many generated requests per GET operation after
+	// the fixed cases (docs/contract-generate.md).
+	Generate int
+	// Budget bounds the generation phase; it ends at Generate requests or Budget,
+	// whichever comes first (zero: 60s).
+	Budget time.Duration
+	// Seed drives every random choice of the generation: the same seed against the same
+	// deployment sends the same requests and writes the same report.
+	Seed uint64
+	// Corpus, when set, is a directory of failing minimal requests: replayed first, and
+	// every new failure found by generation is added to it.
+	Corpus string
+	// ReplayFailure, when set, re-runs the one failing request with this case id (from
+	// Corpus, or found again by generating with the same Seed and Generate).
+	ReplayFailure string
 }
 
 // settings is a validated Config with its defaults applied.
@@ -222,6 +241,7 @@ func (c Config) normalize() (*settings, error) {
 	}
 	s.checks = checks
 	s.normalizeBaseline(bad)
+	s.normalizeGenerate(bad)
 
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

@@ -106,7 +106,7 @@ func TestCasesFromSpec(t *testing.T) {
 		"getUserConnectionRequests/default-page", "getUserConnectionRequests/walk", "getUserConnectionRequests/walk-back", "getUserConnectionRequests/limit-1", "getUserConnectionRequests/limit-default", "getUserConnectionRequests/limit-max", "getUserConnectionRequests/offset-end", "getUserConnectionRequests/offset-before-end", "getUserConnectionRequests/offset-past-end", "getUserConnectionRequests/limit-above-max", "getUserConnectionRequests/limit-zero", "getUserConnectionRequests/limit-negative", "getUserConnectionRequests/limit-text", "getUserConnectionRequests/offset-negative", "getUserConnectionRequests/offset-text", "getUserConnectionRequests/no-token", "getUserConnectionRequests/wrong-scheme", "getUserConnectionRequests/bad-token", "getUserConnectionRequests/unknown-user", "getUserConnectionRequests/other-user",
 		"listDynamicPreferences/default-page",
 		"listFeatures/default-page",
-		"getMyConnectionRequests/default-page", "getMyConnectionRequests/no-token", "getMyConnectionRequests/wrong-scheme", "getMyConnectionRequests/bad-token",
+		"getMyConnectionRequests/default-page", "getMyConnectionRequests/self-list", "getMyConnectionRequests/no-token", "getMyConnectionRequests/wrong-scheme", "getMyConnectionRequests/bad-token",
 		// The lifecycle reads (docs/state.md): {id} is the other user, so no other-user case.
 		"getMyConnectionRequestsSent/default-page", "getMyConnectionRequestsSent/no-token", "getMyConnectionRequestsSent/wrong-scheme", "getMyConnectionRequestsSent/bad-token",
 		"listHiddenUserIds/default", "listHiddenUserIds/no-token", "listHiddenUserIds/wrong-scheme", "listHiddenUserIds/bad-token",

@@ -20,7 +20,18 @@
 //	                   probes the spec forbids: production reads them leniently (Config.Strict: 400)
 //	no-token, wrong-scheme, bad-token, unknown-user, other-user
 //
-// Every other operation gets its default page and its negative cases.
+// Every other operation gets its default page and its negative cases; the self path
+// (no user parameter, items with to_user) also gets self-list: it must list the caller's
+// (Config.Me) requests, as the seed path does.
+//
+// # Generated requests
+//
+// With Config.Generate, the fixed cases are followed by generated ones (generate.go):
+// requests drawn per GET operation from (Seed, operation, i), judged by every property
+// that applies (generatedChecks, page-consistent), each (operation, check)'s first
+// failure shrunk to a minimal request (shrink.go), every new one stored in Config.Corpus
+// (corpus.go) and the corpus replayed first on later runs. docs/contract-generate.md
+// documents the flags, the properties and the corpus format.
 //
 // # Checks
 //
@@ -28,8 +39,9 @@
 // answer (transport, timeout, body-size, redirect, server-error, status, content-type,
 // json, schema, headers, latency), the case checks (auth, not-found, forbidden,
 // lenient-params), the page checks (page-size, page-next-null, page-previous-null,
-// page-links, page-order, page-owner, page-count-stable) and the walk checks (page-walk,
-// page-sum, page-no-duplicates, page-no-missing, page-previous-items). Each check has one
+// page-links, page-order, page-owner, page-count-stable, self-list), the walk checks
+// (page-walk, page-sum, page-no-duplicates, page-no-missing, page-previous-items) and the
+// generated check page-consistent. Each check has one
 // job: a check whose premise another check already failed is skipped with the reason,
 // not failed again, so a report names the break rather than its echoes. Bodies are
 // validated with kin-openapi's openapi3filter.ValidateResponse, formats included.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -172,7 +173,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case "sent": // the lifecycle reads (docs/state.md): nothing sent, nobody connected
-		f.writeJSON(w, http.StatusOK, map[string]any{"count": 0, "next": nil, "previous": nil, "results": []any{}})
+		rows(f, w, r, []fakeItem{}, fakePager)
 		return
 	case "relation":
 		if n, err := strconv.ParseInt(id, 10, 64); err != nil || (n != fakeUserID && n != fakeOther) {
@@ -230,7 +231,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	base := scheme + "://" + r.Host + r.URL.EscapedPath()
+	base := scheme + "://" + r.Host + (&url.URL{Path: r.URL.Path}).EscapedPath() // decoded and escaped again, as Django does
 	links := f.links
 	if links == nil {
 		links = func(base string, p *fakePage) (string, string, bool, bool) {
@@ -263,8 +264,16 @@ func (f *fake) preferences(w http.ResponseWriter, r *http.Request) {
 		{2, "configurations", "connection_enabled", true},
 		{3, "configurations", "connection_requests_enabled", true},
 	}
+	rows(f, w, r, all, readWholePager)
+}
+
+// readWholePager pages the lists the client reads whole (the spec's ListAllLimit).
+var readWholePager = fixtures.Pager{DefaultLimit: 1000, MaxLimit: 1000}
+
+// rows answers a DRF page of all as pager cuts it, links on the request's host.
+func rows[T any](f *fake, w http.ResponseWriter, r *http.Request, all []T, pager fixtures.Pager) {
 	q := fixtures.ParseQuery(r.URL.RawQuery)
-	win := fakePager.Window(q)
+	win := pager.Window(q)
 	start, end := win.Bounds(int64(len(all)))
 	scheme := "http"
 	if r.TLS != nil {
@@ -289,7 +298,7 @@ func (f *fake) features(w http.ResponseWriter, r *http.Request) {
 		Enabled bool   `json:"enabled"`
 	}
 	all := []feature{{1, "tagging", true}, {2, "grouping", false}}
-	f.writeJSON(w, http.StatusOK, map[string]any{"count": len(all), "next": nil, "previous": nil, "results": all})
+	rows(f, w, r, all, readWholePager)
 }
 
 // queryIs reports whether r's raw query is exactly raw.

@@ -104,7 +104,14 @@ func curlLine(r request, insecure bool, caCert string) string {
 	default:
 		b.WriteString(" -X " + r.method)
 	}
-	b.WriteString(" -H 'Accept: application/json'")
+	switch r.accept {
+	case "":
+		b.WriteString(" -H 'Accept: application/json'")
+	case acceptNone:
+		b.WriteString(" -H 'Accept:'") // curl's way of sending no Accept header
+	default:
+		b.WriteString(" -H " + shellQuote("Accept: "+r.accept))
+	}
 	switch r.auth {
 	case authBearer:
 		b.WriteString(` -H "Authorization: Bearer $CONNREQ_TOKEN"`)
@@ -112,6 +119,10 @@ func curlLine(r request, insecure bool, caCert string) string {
 		b.WriteString(` -H "Authorization: Token $CONNREQ_TOKEN"`)
 	case authBadToken:
 		b.WriteString(" -H " + shellQuote("Authorization: Bearer "+badToken))
+	case authBasic:
+		b.WriteString(" -H " + shellQuote("Authorization: Basic "+basicCredentials))
+	case authBearerEmpty:
+		b.WriteString(" -H 'Authorization: Bearer'")
 	}
 	b.WriteString(" " + shellQuote(r.url))
 	return b.String()

@@ -53,7 +53,8 @@ func TestRunnerAgainstMock(t *testing.T) {
 			// The baseline is a second instance: same seed, same answers, so baseline-diff
 			// runs (and passes) with the other checks.
 			base := startMock(t, mock.Config{Strict: tt.strict})
-			rep := runAgainst(t, ts.URL, contract.Config{Token: jwtFor("42"), User: "42", OtherUser: "7", Strict: tt.strict, Baseline: base.URL, BaselineToken: jwtFor("42")})
+			// A short generated run too, so that the generated checks (page-consistent) run.
+			rep := runAgainst(t, ts.URL, contract.Config{Token: jwtFor("42"), User: "42", OtherUser: "7", Strict: tt.strict, Baseline: base.URL, BaselineToken: jwtFor("42"), Generate: 60, Seed: 3})
 			if err := rep.Err(); err != nil {
 				t.Fatalf("%v\n%s", err, textOf(t, rep))
 			}

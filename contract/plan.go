@@ -17,18 +17,21 @@ import (
 
 // operation is one GET operation of the spec, with what the runner derived from it.
 type operation struct {
-	name      string // operationId, or "GET /path"
-	path      string // the spec's path template
-	route     *routers.Route
-	bodyRoute *routers.Route // the same operation without response headers: body validation alone
-	userParam string         // the path parameter that takes a user id; "" when none
-	secured   bool           // needs a bearer token
-	paginated bool           // limit/offset parameters and a {count,next,previous,results} answer
-	pager     fixtures.Pager // the defaults and maximum of its limit parameter
-	item      itemShape
+	name       string // operationId, or "GET /path"
+	path       string // the spec's path template
+	route      *routers.Route
+	bodyRoute  *routers.Route                 // the same operation without response headers: body validation alone
+	userParam  string                         // the path parameter that takes a user id; "" when none
+	secured    bool                           // needs a bearer token
+	paginated  bool                           // limit/offset parameters and a {count,next,previous,results} answer
+	self       bool                           // the caller's own received list: paginated, secured, no user parameter, items with to_user
+	pager      fixtures.Pager                 // the defaults and maximum of its limit parameter
+	query      map[string]*openapi3.Parameter // its query parameters by name
+	userSchema *openapi3.Schema               // the schema of the user parameter, nil when none
+	item       itemShape
 	// lifecycle: a read of the connection-request lifecycle (x-connreq-read, docs/state.md):
 	// its {id} is the other user of a relation, not a list's owner (no other-user case), and
-	// its list holds what the caller sent (no page-owner check).
+	// its list holds what the caller sent (no page-owner check, not the self list).
 	lifecycle bool
 }
 
@@ -50,6 +53,8 @@ const (
 	kindNotFound                  // an unknown user
 	kindForbidden                 // another user
 	kindPlain                     // a GET without pagination
+	kindSelfList                  // the self path's list against the seed path's list of --me
+	kindGenerated                 // a generated request (generate.go)
 )
 
 // testCase is one case derived from the spec and the pagination rules.
@@ -136,6 +141,9 @@ func planOperation(doc *openapi3.T, path string, item *openapi3.PathItem) (*oper
 	case 0:
 	case 1:
 		op.userParam = pathParams[0]
+		if p := params["path/"+op.userParam]; p.Schema != nil {
+			op.userSchema = p.Schema.Value
+		}
 	default:
 		// The runner only knows how to fill one path parameter: the user id.
 		return nil, nil
@@ -143,12 +151,19 @@ func planOperation(doc *openapi3.T, path string, item *openapi3.PathItem) (*oper
 
 	op.secured = needsBearer(doc, get)
 	op.lifecycle = get.Extensions["x-connreq-read"] != nil
+	op.query = map[string]*openapi3.Parameter{}
+	for key, p := range params {
+		if p.In == openapi3.ParameterInQuery {
+			op.query[strings.TrimPrefix(key, "query/")] = p
+		}
+	}
 
 	limit, offset := params["query/limit"], params["query/offset"]
 	if limit != nil && offset != nil && isPageSchema(get) {
 		op.paginated = true
 		op.pager = fixtures.LimitPager(limit)
 		op.item = itemShapeOf(get)
+		op.self = op.secured && op.userParam == "" && op.item.toUser && !op.lifecycle
 	}
 
 	body := *get
@@ -296,6 +311,9 @@ func planCases(ops []*operation, s *settings) ([]*testCase, error) {
 		} else {
 			add(&testCase{op: op, name: "default-page", kind: kindPage, user: user, status: http.StatusOK, sameUser: same})
 		}
+		if op.self && primary.userParam != "" {
+			add(&testCase{op: op, name: "self-list", kind: kindSelfList, status: http.StatusOK})
+		}
 		if op == primary {
 			def, max := limits(op.pager)
 			walkQuery := fixed("")
@@ -390,6 +408,10 @@ func checksFor(tc *testCase, selected checkSet) []Check {
 		all = append(response, CheckForbidden)
 	case kindPlain:
 		all = response
+	case kindSelfList:
+		all = append(response, CheckSelfList)
+	case kindGenerated:
+		all = generatedChecks(tc, response, page)
 	}
 	out := all[:0]
 	for _, c := range all {

@@ -52,6 +52,23 @@ func (p *progress) caseDone(string) {
 	p.render(p.finished == p.total)
 }
 
+// generated shows the generation phase: requests done of all, failures, time left of
+// the budget.
+func (p *progress) generated(done, total, failures int, left time.Duration) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.last) < progressEvery && done != total {
+		return
+	}
+	p.last = now
+	p.shown = true
+	fmt.Fprintf(p.w, "\r\x1b[Kconnreq contract: generated %d/%d requests · %d failures · %s left", done, total, failures, max(left, 0).Round(time.Second))
+}
+
 // done erases the line.
 func (p *progress) done() {
 	if p == nil {

@@ -34,6 +34,8 @@ type Report struct {
 	Results  []Result      `json:"results"`
 	// Unreachable is set when the run stopped because the target could not be reached.
 	Unreachable string `json:"unreachable,omitempty"`
+	// Generate describes the generated requests, the corpus and a replay; nil without them.
+	Generate *GenerateInfo `json:"generate,omitempty"`
 }
 
 // SpecInfo names the OpenAPI document the run used.
@@ -65,6 +67,8 @@ type Failure struct {
 	Actual   string `json:"actual,omitempty"`   // truncated
 	Message  string `json:"message"`
 	Curl     string `json:"curl,omitempty"` // the token elided as $CONNREQ_TOKEN
+	// ID is the stable case id of a generated or corpus failure (--replay-failure ID).
+	ID string `json:"id,omitempty"`
 }
 
 // Summary counts results by outcome.

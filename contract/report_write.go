@@ -64,6 +64,9 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 		return bw.Flush()
 	}
 	fmt.Fprintf(bw, "%d cases · %d requests · %s\n", r.Cases, r.Requests, r.Duration.Round(time.Millisecond))
+	if g := r.Generate; g != nil {
+		writeGenerateHeader(bw, g)
+	}
 
 	for _, res := range r.Results {
 		switch {
@@ -84,6 +87,9 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 				fmt.Fprintf(bw, "     %s\n", f.Message)
 				if f.Curl != "" {
 					fmt.Fprintf(bw, "     %s\n", paint(ansiDim, "$ "+f.Curl))
+				}
+				if f.ID != "" {
+					fmt.Fprintf(bw, "     case %s · re-run it: connreq contract … %s\n", f.ID, replayHint(r.Generate, f.ID))
 				}
 			}
 			if res.MoreFailures > 0 {
@@ -127,6 +133,7 @@ type jsonReport struct {
 	Requests    int64         `json:"requests"`
 	Cases       int           `json:"cases"`
 	Unreachable string        `json:"unreachable,omitempty"`
+	Generate    *GenerateInfo `json:"generate,omitempty"`
 	Summary     Summary       `json:"summary"`
 	Checks      []CheckTotals `json:"checks"`
 	Results     []Result      `json:"results"`
@@ -148,6 +155,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Requests:    r.Requests,
 		Cases:       r.Cases,
 		Unreachable: r.Unreachable,
+		Generate:    r.Generate,
 		Summary:     r.Summary(),
 		Checks:      r.ByCheck(),
 		Results:     r.Results,
@@ -230,6 +238,10 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	if r.Baseline != "" {
 		props = append(props, junitProperty{Name: "baseline", Value: r.Baseline})
 	}
+	if g := r.Generate; g != nil {
+		props = append(props, junitProperty{Name: "seed", Value: fmt.Sprint(g.Seed)},
+			junitProperty{Name: "generate", Value: fmt.Sprint(g.PerOperation)})
+	}
 	if r.Unreachable != "" {
 		doc.Tests, doc.Errors = 1, 1
 		doc.Suites = []junitSuite{{
@@ -292,6 +304,9 @@ func failureText(res Result) string {
 		if f.Curl != "" {
 			fmt.Fprintf(&b, "$ %s\n", f.Curl)
 		}
+		if f.ID != "" {
+			fmt.Fprintf(&b, "case %s\n", f.ID)
+		}
 	}
 	if res.MoreFailures > 0 {
 		fmt.Fprintf(&b, "… and %d more failures\n", res.MoreFailures)
@@ -302,4 +317,36 @@ func failureText(res Result) string {
 // seconds renders a duration as JUnit's decimal seconds.
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.3f", d.Seconds())
+}
+
+// writeGenerateHeader says how the generated part of a run went.
+func writeGenerateHeader(w io.Writer, g *GenerateInfo) {
+	switch {
+	case g.Replay != "":
+		fmt.Fprintf(w, "replay: case %s · seed %d\n", g.Replay, g.Seed)
+	case g.PerOperation > 0:
+		stop := "all drawn"
+		if g.Stopped == "budget" {
+			stop = "stopped by the budget " + g.Budget.String()
+		}
+		fmt.Fprintf(w, "generated: seed %d · %d per operation · %d requests drawn in %s (%s) · %d requests shrinking\n",
+			g.Seed, g.PerOperation, g.Requests, g.Duration.Round(time.Millisecond), stop, g.ShrinkSent)
+	}
+	if g.CorpusFolder != "" {
+		fmt.Fprintf(w, "corpus: %s · %d cases replayed · %d added\n", g.CorpusFolder, g.CorpusRun, len(g.CorpusAdded))
+	}
+	for _, p := range g.Problems {
+		fmt.Fprintf(w, "corpus: %s\n", p)
+	}
+}
+
+// replayHint is the flags that re-run one case.
+func replayHint(g *GenerateInfo, id string) string {
+	if g == nil {
+		return "--replay-failure " + id
+	}
+	if g.CorpusFolder != "" {
+		return "--corpus " + shellQuote(g.CorpusFolder) + " --replay-failure " + id
+	}
+	return fmt.Sprintf("--seed %d --generate %d --replay-failure %s", g.Seed, g.PerOperation, id)
 }

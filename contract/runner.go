@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,8 @@ type Runner struct {
 	primary *testCase // the primary operation's default page: the reference
 	opts    *openapi3filter.Options
 	hdrOpts *openapi3filter.Options
+	corpus  []*corpusEntry // Config.Corpus, loaded by New
+	items   itemVerdicts   // schema verdicts of list items, shared by runs
 }
 
 // New validates cfg against doc and plans the cases. Errors are a *ConfigError (exit
@@ -62,6 +65,14 @@ func New(doc *openapi3.T, cfg Config) (*Runner, error) {
 		r.primary = tc
 	}
 	r.opts, r.hdrOpts = validationOptions()
+	if s.Corpus != "" {
+		if r.corpus, err = loadCorpus(s.Corpus, ops); err != nil {
+			return nil, &ConfigError{Problems: []string{"Corpus: " + err.Error()}}
+		}
+		if id := s.ReplayFailure; id != "" && s.Generate == 0 && !slices.ContainsFunc(r.corpus, func(e *corpusEntry) bool { return e.ID == id }) {
+			return nil, &ConfigError{Problems: []string{fmt.Sprintf("ReplayFailure: case %s is not in the corpus %s (give the --seed and --generate of the run that found it to generate it again)", id, s.Corpus)}}
+		}
+	}
 	return r, nil
 }
 
@@ -200,6 +211,19 @@ func (r *Runner) run(ctx context.Context, tap func(*testCase, *exchange)) (*Repo
 	for _, tc := range r.cases {
 		rep.Results = append(rep.Results, rn.results[tc].finish()...)
 	}
+	if s := r.s; s.Generate > 0 || len(r.corpus) > 0 || s.ReplayFailure != "" {
+		info, results, cases, replayOnly := rn.generatedPhase()
+		rn.progress.done()
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("contract run interrupted: %w", err)
+		}
+		if replayOnly {
+			rep.Results, rep.Cases = nil, 0
+		}
+		rep.Generate = info
+		rep.Results = append(rep.Results, results...)
+		rep.Cases += cases
+	}
 	rep.Requests = rn.requests.Load()
 	rep.Duration = time.Since(start)
 	return rep, nil
@@ -263,6 +287,8 @@ func (rn *run) runCase(tc *testCase) {
 	case kindPlain:
 		ex := rn.send(cr.tc, "")
 		rn.responseChecks(cr, ex, 0)
+	case kindSelfList:
+		rn.selfListCase(cr)
 	}
 }
 
@@ -438,6 +464,12 @@ func (rn *run) expectCase(cr *caseResult, want int, check Check, what string) {
 func (rn *run) authCase(cr *caseResult) {
 	ex := rn.send(cr.tc, "")
 	rn.responseChecks(cr, ex, 0)
+	rn.judgeAuth(cr, ex, cr.tc.auth)
+}
+
+// judgeAuth runs the auth check on the answer to a request sent with credentials of
+// mode (not a valid bearer token): 401 with a Bearer challenge.
+func (rn *run) judgeAuth(cr *caseResult, ex *exchange, mode authMode) {
 	if noVerdict(cr, CheckAuth, ex) {
 		return
 	}
@@ -445,7 +477,9 @@ func (rn *run) authCase(cr *caseResult) {
 		authNone:        "a request without an Authorization header",
 		authWrongScheme: "a request whose Authorization scheme is not Bearer",
 		authBadToken:    "a request with a malformed bearer token",
-	}[cr.tc.auth]
+		authBasic:       "a request with Basic credentials",
+		authBearerEmpty: "a request whose Bearer scheme carries no token",
+	}[mode]
 	if ex.status != http.StatusUnauthorized {
 		cr.fail(CheckAuth, rn.failure(ex, "status", "401", fmt.Sprint(ex.status),
 			what+" must answer 401 Unauthorized"))

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +22,9 @@ import (
 type contractFlags struct {
 	target, token, tokenFile, user, spec, otherUser, unknownUser, linkBase string
 	junit, json, caCert, checks                                            string
+	me, seed, corpus, replayFailure                                        string
+	generate                                                               int
+	budget                                                                 time.Duration
 	baseline, baselineToken, diff                                          string
 	ignore                                                                 stringList
 	maxPages, walkLimit, concurrency                                       int
@@ -35,6 +41,16 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.checks, "checks", "", "comma-separated `names` of the checks to run; -name,-name runs all but those (see --list-checks)")
 	fs.BoolVar(&f.listChecks, "list-checks", false, "print the check names and exit")
 	f.registerBaseline(fs)
+	f.registerGenerate(fs)
+}
+
+// registerGenerate adds the flags of generated contract testing (docs/contract-generate.md).
+func (f *contractFlags) registerGenerate(fs *flag.FlagSet) {
+	fs.IntVar(&f.generate, "generate", 0, "after the fixed cases, send `N` requests generated from the spec per GET operation, shrink each failure")
+	fs.DurationVar(&f.budget, "budget", contract.DefaultBudget, "most time the generated requests take (whichever of --generate and --budget ends first)")
+	fs.StringVar(&f.seed, "seed", "", "`number` that drives the generation (default: a random one, printed in the report)")
+	fs.StringVar(&f.corpus, "corpus", "", "`dir` of failing minimal requests: replayed first on every run, new failures added (commit it)")
+	fs.StringVar(&f.replayFailure, "replay-failure", "", "re-run only the failing case `id` a report printed (from --corpus, or with the run's --seed and --generate)")
 }
 
 // registerTarget adds the flags that say what to call and how (shared with record).
@@ -44,6 +60,7 @@ func (f *contractFlags) registerTarget(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenFile, "token-file", "", "read the token from the first line of `file`")
 	fs.StringVar(&f.user, "user", "", "user `id` whose connection requests the token may read (required)")
 	fs.StringVar(&f.spec, "spec", "", "OpenAPI `file` (default: the embedded openapi.yaml)")
+	fs.StringVar(&f.me, "me", "", "the caller's user `id`: the owner of the self path's list (default: --user)")
 	fs.StringVar(&f.otherUser, "other-user", "", "another user's `id`: their list must answer 403")
 	fs.StringVar(&f.unknownUser, "unknown-user", contract.DefaultUnknownUser, "a user `id` nobody has: its list must answer 404")
 	fs.StringVar(&f.linkBase, "link-base", "", "`URL` (scheme://host) the deployment writes in next/previous when it differs from --target (behind a proxy)")
@@ -51,7 +68,7 @@ func (f *contractFlags) registerTarget(fs *flag.FlagSet) {
 	fs.IntVar(&f.walkLimit, "walk-limit", 0, "start the walk at ?limit=`N` (0: at the default page)")
 	fs.DurationVar(&f.timeout, "timeout", contract.DefaultTimeout, "per-request timeout, body included")
 	fs.IntVar(&f.concurrency, "concurrency", contract.DefaultConcurrency, "most requests in flight")
-	fs.Float64Var(&f.rate, "rate", 0, "most requests started per second (0: no bound)")
+	fs.Float64Var(&f.rate, "rate", 0, "most requests started per second (0: no bound; 20 for --generate against a target that is not on loopback)")
 	fs.DurationVar(&f.maxLatency, "max-latency", contract.DefaultMaxLatency, "slowest answer the latency check accepts")
 	fs.Int64Var(&f.maxBody, "max-body", contract.DefaultMaxBody, "largest response body read, in `bytes`")
 	fs.BoolVar(&f.insecure, "insecure", false, "skip TLS certificate verification")
@@ -102,6 +119,19 @@ func (f *contractFlags) config(e env) (contract.Config, error) {
 		Insecure:    f.insecure,
 		CACert:      f.caCert,
 		Strict:      f.strict,
+	}
+	cfg.Me, cfg.Generate, cfg.Budget, cfg.Corpus, cfg.ReplayFailure = f.me, f.generate, f.budget, f.corpus, f.replayFailure
+	if f.seed != "" {
+		n, err := strconv.ParseUint(f.seed, 10, 64)
+		if err != nil {
+			return cfg, usagef("--seed: must be a number from 0 to %d (got %q)", uint64(math.MaxUint64), f.seed)
+		}
+		cfg.Seed = n
+	} else {
+		cfg.Seed = rand.Uint64() // printed in the report, so the run can be repeated
+	}
+	if f.seed == "" && f.replayFailure != "" && f.corpus == "" {
+		return cfg, usagef("--replay-failure without --corpus needs the --seed (and --generate) of the run that found the case")
 	}
 	// --baseline-token alone is not an error: CI may export CONNREQ_BASELINE_TOKEN for the
 	// jobs that diff and run others without a baseline.

@@ -73,13 +73,13 @@ func TestContractExitCodes(t *testing.T) {
 		wantErr  string // substring of stderr
 		files    bool   // --junit and --json are written
 	}{
-		{name: "all checks pass", args: []string{"--target", good, "--token", contractToken, "--user", "42"},
+		{name: "all checks pass", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--me", "1"},
 			wantCode: 0, wantOut: "PASSED", files: true},
 		{name: "flags from the environment", envs: map[string]string{"CONNREQ_TARGET": good, "CONNREQ_TOKEN": contractToken, "CONNREQ_USER": "42", "CONNREQ_CHECKS": "status,schema"},
 			wantCode: 0, wantOut: "PASSED"},
-		{name: "token from a file", args: []string{"--target", good, "--token-file", tokenFile, "--user", "42", "--verbose"},
+		{name: "token from a file", args: []string{"--target", good, "--token-file", tokenFile, "--user", "42", "--me", "1", "--verbose"},
 			wantCode: 0, wantOut: "PASSED", wantErr: "level=DEBUG msg=request"},
-		{name: "a check fails", args: []string{"--target", broken, "--token", contractToken, "--user", "42", "--verbose"},
+		{name: "a check fails", args: []string{"--target", broken, "--token", contractToken, "--user", "42", "--me", "1", "--verbose"},
 			wantCode: 1, wantOut: "FAIL getUserConnectionRequests/no-token  headers", files: true},
 		{name: "unreachable target", args: []string{"--target", closed, "--token", contractToken, "--user", "42"},
 			wantCode: 3, wantOut: "UNREACHABLE", wantErr: "unreachable", files: true},
@@ -95,6 +95,17 @@ func TestContractExitCodes(t *testing.T) {
 		{name: "report in a missing directory", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--junit", "/nonexistent/dir/junit.xml"},
 			wantCode: 2, wantErr: `--junit: the directory of "/nonexistent/dir/junit.xml" does not exist`},
 		{name: "list checks", args: []string{"--list-checks"}, wantCode: 0, wantOut: "page-previous-items"},
+		{name: "generated requests pass", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--me", "1", "--generate", "30", "--seed", "5"},
+			wantCode: 0, wantOut: "generated: seed 5 · 30 per operation", files: true},
+		{name: "generated requests find a break", args: []string{"--target", broken, "--token", contractToken, "--user", "42", "--me", "1", "--generate", "40", "--seed", "2"},
+			wantCode: 1, wantOut: "--seed 2 --generate 40 --replay-failure g", files: true},
+		{name: "bad seed", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--seed", "-3"}, wantCode: 2, wantErr: `--seed: must be a number from 0 to 18446744073709551615 (got "-3")`},
+		{name: "negative generate", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--generate", "-1"}, wantCode: 2, wantErr: "Generate: must be between 0 and 10000000"},
+		{name: "bad me", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--me", "myself"}, wantCode: 2, wantErr: `Me: must be a user id of 1 to 20 digits (got "myself")`},
+		{name: "replay without seed or corpus", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--replay-failure", "g0123456789ab"}, wantCode: 2, wantErr: "--replay-failure without --corpus needs the --seed"},
+		{name: "bad case id", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--seed", "1", "--generate", "5", "--replay-failure", "42"}, wantCode: 2, wantErr: `ReplayFailure: must be a case id`},
+		{name: "replay of a case the corpus lacks", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--corpus", dir, "--replay-failure", "g0123456789ab"}, wantCode: 2, wantErr: "ReplayFailure: case g0123456789ab is not in the corpus"},
+		{name: "corpus is a file", args: []string{"--target", good, "--token", contractToken, "--user", "42", "--corpus", tokenFile}, wantCode: 2, wantErr: "Corpus: "},
 		{name: "help", args: []string{"-h"}, wantCode: 0, wantErr: "exit codes: 0 all checks passed"},
 	}
 	for _, tt := range tests {
@@ -177,7 +188,7 @@ func TestContractInterrupted(t *testing.T) {
 	t.Cleanup(ts.Close)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	code, _, stderr := runCLI(t, ctx, nil, "contract", "--target", ts.URL, "--token", contractToken, "--user", "42")
+	code, _, stderr := runCLI(t, ctx, nil, "contract", "--target", ts.URL, "--token", contractToken, "--user", "42", "--me", "1")
 	if code != 2 || !strings.Contains(stderr, "interrupted") {
 		t.Errorf("exit code %d, stderr %q; want 2 and an interruption message", code, stderr)
 	}

@@ -5,6 +5,7 @@
 //
 //	connreq serve    [--addr 127.0.0.1:4010] [--strict] [--seed N] [--tokens FILE] [--preferences FILE] ...
 //	connreq contract --target URL --token TOKEN --user ID [--junit FILE] [--json FILE] [--baseline URL|DIR] ...
+//	connreq contract ... --generate N [--budget 60s] [--seed S] [--me ID] [--corpus DIR] [--replay-failure ID]
 //	connreq record   --target URL --token TOKEN --user ID --out DIR [--anonymize] [--max-items N]
 //	connreq serve    --replay DIR [--replay-fallback 404|generate]
 //	connreq serve    --state memory|off|redis://HOST:PORT/DB [--state-max N]

@@ -15,13 +15,13 @@ func TestRecordReplayDiffCLI(t *testing.T) {
 	target := mockTarget(t, false)
 	dir := filepath.Join(t.TempDir(), "rec")
 
-	code, stdout, stderr := runCLI(t, t.Context(), nil, "record", "--target", target, "--token", contractToken, "--user", "42", "--out", dir, "--anonymize")
+	code, stdout, stderr := runCLI(t, t.Context(), nil, "record", "--target", target, "--token", contractToken, "--user", "42", "--me", "1", "--out", dir, "--anonymize")
 	if code != 0 || !strings.Contains(stdout, "recorded ") || !strings.Contains(stdout, "anonymised") {
 		t.Fatalf("record: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	replay := serveInProcess(t, nil, "--replay", dir)
 	jsonFile := filepath.Join(t.TempDir(), "report.json")
-	code, stdout, stderr = runCLI(t, t.Context(), nil, "contract", "--target", replay, "--token", contractToken, "--user", "42",
+	code, stdout, stderr = runCLI(t, t.Context(), nil, "contract", "--target", replay, "--token", contractToken, "--user", "42", "--me", "1",
 		"--baseline", dir, "--json", jsonFile)
 	if code != 0 {
 		t.Fatalf("contract against the replay: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
@@ -53,11 +53,11 @@ func TestRecordReplayDiffCLI(t *testing.T) {
 
 	// The exact mock (not anonymised) differs from the anonymised recording in values,
 	// not in shape.
-	code, stdout, _ = runCLI(t, t.Context(), nil, "contract", "--target", target, "--token", contractToken, "--user", "42", "--baseline", dir)
+	code, stdout, _ = runCLI(t, t.Context(), nil, "contract", "--target", target, "--token", contractToken, "--user", "42", "--me", "1", "--baseline", dir)
 	if code != 1 || !strings.Contains(stdout, "baseline-diff") || !strings.Contains(stdout, "$.results[0].from_user.username") {
 		t.Errorf("exact diff against the anonymised recording: exit %d\n%s", code, stdout)
 	}
-	code, stdout, _ = runCLI(t, t.Context(), nil, "contract", "--target", target, "--token", contractToken, "--user", "42", "--baseline", dir, "--diff", "shape")
+	code, stdout, _ = runCLI(t, t.Context(), nil, "contract", "--target", target, "--token", contractToken, "--user", "42", "--me", "1", "--baseline", dir, "--diff", "shape")
 	if code != 0 {
 		t.Errorf("shape diff against the anonymised recording: exit %d\n%s", code, stdout)
 	}

@@ -40,10 +40,15 @@ How it behaves, as production's stack does:
 - --change USER_ID: "a changed version of itself": the bio of the from_user of the third
   newest request in USER_ID's list (JSON path $.results[2].from_user.bio of its first page)
   is different; nothing else is.
+- --defect NAME: a broken copy, with a contract break no fixed case of connreq contract
+  reaches (connreq contract --generate finds it): links-drop-params (next and previous keep
+  only limit and offset, as a hand-written paginator does: every other query parameter is
+  lost), int64-overflow (an id past 63 bits fails with 500, as a bigint primary key lookup
+  does on PostgreSQL).
 
 Usage:
 
-    app.py --port 8000 --secret S [--seed 7] [--tz Europe/Rome] [--change 42]   serve
+    app.py --port 8000 --secret S [--seed 7] [--tz Europe/Rome] [--change 42] [--defect NAME]   serve
     app.py --mint-token 42 --secret S          print an access token of user 42
     app.py --dump-personal FILE --user 42      write the personal values of user 42's list
     app.py --describe --user 42                print what the script needs (JSON)
@@ -84,6 +89,8 @@ def parse_args(argv):
     p.add_argument("--tz", default="Europe/Rome", help="server time zone (default Europe/Rome)")
     p.add_argument("--change", type=int, metavar="USER_ID",
                    help="serve a changed version: one field of one item of this user's list differs")
+    p.add_argument("--defect", choices=["links-drop-params", "int64-overflow"],
+                   help="serve a broken copy with this contract break (see above)")
     p.add_argument("--mint-token", type=int, metavar="USER_ID", help="print an access token and exit")
     p.add_argument("--dump-personal", metavar="FILE", help="write the personal values of --user's list and exit")
     p.add_argument("--describe", action="store_true", help="print facts about --user's list (JSON) and exit")
@@ -546,6 +553,24 @@ class IsSelfOrStaff(permissions.BasePermission):
 class ConnectionPagination(LimitOffsetPagination):
     max_limit = 100  # default_limit: settings PAGE_SIZE (20)
 
+    def get_next_link(self):
+        link = super().get_next_link()
+        return drop_params(link) if ARGS.defect == "links-drop-params" else link
+
+    def get_previous_link(self):
+        link = super().get_previous_link()
+        return drop_params(link) if ARGS.defect == "links-drop-params" else link
+
+
+def drop_params(link):
+    """--defect links-drop-params: the link with only limit and offset in its query."""
+    if link is None:
+        return None
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+    parts = urlsplit(link)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k in ("limit", "offset")]
+    return urlunsplit(parts._replace(query=urlencode(sorted(kept))))
+
 
 class ReadWholePagination(LimitOffsetPagination):
     """Lists the client reads in one request: every row on the first page."""
@@ -640,8 +665,15 @@ class UserConnectionRequestList(APIListView):
         # What get_object_or_404(User, pk=id) does: the ORM's int() on the pk, Http404
         # when it is not an integer or nobody has it.
         try:
-            owner = COMMUNITY.users[int(self.kwargs["id"])]
-        except (KeyError, TypeError, ValueError, OverflowError):
+            pk = int(self.kwargs["id"])
+        except (TypeError, ValueError):
+            raise Http404
+        if ARGS.defect == "int64-overflow" and pk >= 2 ** 63:
+            # What PostgreSQL answers a bigint lookup out of range, unhandled: a 500.
+            raise OverflowError("bigint out of range")
+        try:
+            owner = COMMUNITY.users[pk]
+        except (KeyError, OverflowError):
             raise Http404
         self.check_object_permissions(self.request, owner)
         return owner
