@@ -186,13 +186,8 @@ const userSettings = `{"qa_frequency":0,"email_notification_not_qa":1,"mobile_no
 
 // serveSettings answers a user's settings, to that user or staff only.
 func (s *Server) serveSettings(w http.ResponseWriter, vars map[string]string, who caller) {
-	id, ok := parseUserID(vars["id"])
-	if !ok {
-		writeError(w, errNotFound())
-		return
-	}
-	if who.userID != 0 && who.userID != id && !who.staff {
-		writeError(w, errForbidden())
+	if _, aerr := ownUser(vars, who); aerr != nil {
+		writeError(w, aerr)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.settingsBody)

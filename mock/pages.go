@@ -122,13 +122,9 @@ func (s *Server) serveConnections(w http.ResponseWriter, r *http.Request, rt *ro
 	}
 	owner := who.userID
 	if rt.hasID {
-		id, ok := parseUserID(vars["id"])
-		if !ok {
-			writeError(w, errNotFound())
-			return
-		}
-		if who.userID != 0 && who.userID != id && !who.staff {
-			writeError(w, errForbidden())
+		id, aerr := ownUser(vars, who)
+		if aerr != nil {
+			writeError(w, aerr)
 			return
 		}
 		owner = id
@@ -186,6 +182,19 @@ func (s *Server) serveScenario(w http.ResponseWriter, r *http.Request, op *route
 		return
 	}
 	s.overlaid(w, r, q, p, list, owner, &sc.Shape, len(sc.Items) == 0, serve, faults)
+}
+
+// ownUser is the {id} of a path that only that user (or staff) may read: 404 for an id
+// Django would not route, 403 for someone else's. A token that names nobody is that user.
+func ownUser(vars map[string]string, who caller) (int64, *apiError) {
+	id, ok := parseUserID(vars["id"])
+	if !ok {
+		return 0, errNotFound()
+	}
+	if who.userID != 0 && who.userID != id && !who.staff {
+		return 0, errForbidden()
+	}
+	return id, nil
 }
 
 // parseUserID reads a path id the way Django's int converter does: digits only, and

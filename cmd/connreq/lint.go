@@ -31,14 +31,8 @@ func runLint(_ context.Context, e env, args []string) error {
 		return err
 	}
 	cat, err := loadCatalogue(doc, *dir)
-	if le, ok := errors.AsType[*fixtures.LoadError](err); ok {
-		for _, p := range le.Problems {
-			fmt.Fprintln(e.stderr, p.String())
-		}
-		return fixtureError{n: len(le.Problems)}
-	}
 	if err != nil {
-		return err
+		return problemsError(e, err)
 	}
 	where := "shipped scenarios"
 	if *dir != "" {
@@ -48,17 +42,24 @@ func runLint(_ context.Context, e env, args []string) error {
 		return err
 	}
 	prefs, err := loadPreferences(*prefFile)
-	if le, ok := errors.AsType[*fixtures.LoadError](err); ok {
-		for _, p := range le.Problems {
-			fmt.Fprintln(e.stderr, p.String())
-		}
-		return fixtureError{n: len(le.Problems)}
-	}
 	if err != nil {
-		return err
+		return problemsError(e, err)
 	}
 	_, err = fmt.Fprintf(e.stdout, "%s: OK (%d preferences)\n", *prefFile, len(prefs.All()))
 	return err
+}
+
+// problemsError prints a *fixtures.LoadError one problem a line and turns it into exit 2;
+// other errors pass through.
+func problemsError(e env, err error) error {
+	le, ok := errors.AsType[*fixtures.LoadError](err)
+	if !ok {
+		return err
+	}
+	for _, p := range le.Problems {
+		fmt.Fprintln(e.stderr, p.String())
+	}
+	return fixtureError{n: len(le.Problems)}
 }
 
 // fixtureError is a fixture set with problems, already printed one a line: exit 2.
