@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/connreq/connreq/fixtures"
 )
 
 // maxItemVerdicts bounds the item verdict cache; it is emptied when full, so memory stays
@@ -72,11 +74,11 @@ func (rn *run) validatePage(cr *caseResult, ex *exchange) bool {
 	if !ok || ex.status != 200 {
 		return false
 	}
-	env, ok := splitJSONObject(ex.body) // the body passed checkJSON
+	env, ok := fixtures.SplitJSONObject(ex.body) // the body passed checkJSON
 	if !ok {
 		return false
 	}
-	rawItems, ok := splitJSONArray(env["results"])
+	rawItems, ok := fixtures.SplitJSONArray(env["results"])
 	if !ok {
 		return false // not a list: the whole-body validation says what is wrong
 	}
@@ -164,139 +166,6 @@ func (iv *itemVerdicts) verdict(s *openapi3.Schema, raw json.RawMessage, opts []
 	iv.m[key] = e
 	iv.mu.Unlock()
 	return e
-}
-
-// splitJSONArray splits a well-formed JSON array into its elements without decoding
-// them, or returns false when raw is not an array. raw must be valid JSON (checkJSON
-// passed): the split does not validate.
-func splitJSONArray(raw json.RawMessage) ([]json.RawMessage, bool) {
-	b := raw
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return nil, false
-	}
-	out := []json.RawMessage{}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return out, true
-	}
-	for i < len(b) {
-		end := skipJSONValue(b, i)
-		out = append(out, b[i:end])
-		i = skipSpace(b, end)
-		if i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return out, true
-		default:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-// splitJSONObject splits a well-formed JSON object into its members without decoding the
-// values (a repeated key keeps its last value, as encoding/json does), or returns false
-// when raw is not an object. raw must be valid JSON.
-func splitJSONObject(raw []byte) (map[string]json.RawMessage, bool) {
-	b := raw
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return nil, false
-	}
-	out := map[string]json.RawMessage{}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return out, true
-	}
-	for i < len(b) && b[i] == '"' {
-		end := skipJSONValue(b, i)
-		var key string
-		if json.Unmarshal(b[i:end], &key) != nil {
-			return nil, false
-		}
-		i = skipSpace(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(b, i+1)
-		if i >= len(b) {
-			return nil, false
-		}
-		end = skipJSONValue(b, i)
-		out[key] = b[i:end]
-		i = skipSpace(b, end)
-		if i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return out, true
-		default:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipJSONValue returns the index just past the well-formed JSON value at b[i].
-func skipJSONValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		for i++; i < len(b); i++ {
-			switch b[i] {
-			case '\\':
-				i++
-			case '"':
-				return i + 1
-			}
-		}
-		return len(b)
-	case '{', '[':
-		depth, inString := 0, false
-		for ; i < len(b); i++ {
-			c := b[i]
-			if inString {
-				switch c {
-				case '\\':
-					i++
-				case '"':
-					inString = false
-				}
-				continue
-			}
-			switch c {
-			case '"':
-				inString = true
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return len(b)
-	default: // a number, true, false or null
-		for i < len(b) && bytes.IndexByte([]byte(",}] \t\n\r"), b[i]) < 0 {
-			i++
-		}
-		return i
-	}
 }
 
 // itemIssues flattens a schema error of one item, as schemaIssues does for a body.
