@@ -116,6 +116,12 @@ func FuzzFastPath(f *testing.F) {
 		{"GET", "/api/v2/user/x1/connection/requests/", "limit=5", "Bearer a", 0},
 		{"GET", "/api/v2/user/%31/connection/requests/", "limit=5&offset=1", "Bearer a", 1},
 		{"GET", "/api/v2/user/1/connection/requests/", "limit=0", "Bearer staff", 4},
+		// The lifecycle (both twins see the same actions in the same order, so their state agrees).
+		{"POST", "/api/v2/user/5/connection/accept/", "", "Bearer a", 0},
+		{"POST", "/api/v2/user/abc/connection/request/", "", "Bearer a", 1},
+		{"POST", "/api/v2/user/7/connection_requests/mark_seen/", "", "", 2},
+		{"GET", "/api/v2/user/5/is_connection/", "x=1", "Bearer a", 0},
+		{"GET", "/api/v2/user/connection/requests_sent/", "limit=3&offset=1", "Bearer a", 1},
 	} {
 		f.Add(seed.method, seed.path, seed.query, seed.auth, seed.mode)
 	}
