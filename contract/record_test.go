@@ -443,3 +443,36 @@ func TestRecordIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordScrubsTheCollection: a deployment that echoes the token in its items gets it
+// scrubbed from the recorded collection exactly as from the exchanges, so the two agree and
+// the recording loads (before, the collection kept it and contradicted the exchanges).
+func TestRecordScrubsTheCollection(t *testing.T) {
+	t.Parallel()
+	echo := &fake{page: func(r *http.Request, p *fakePage) {
+		for i := range p.Results {
+			p.Results[i].FromUser.Bio = "echo " + strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + " echo"
+		}
+	}}
+	ts := echo.server(t)
+	dir := filepath.Join(t.TempDir(), "rec")
+	rec, err := newRunner(t, ts.URL, fakeToken, contract.Config{User: "42"}).Record(t.Context(), contract.RecordOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rec.Flagged {
+		if strings.Contains(f, "collections/") {
+			t.Errorf("flagged: %s", f)
+		}
+	}
+	if _, err := fixtures.LoadRecording(dir); err != nil {
+		t.Fatalf("the recording does not load: %v", err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, fixtures.CollectionFile(42)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), fakeToken) || !strings.Contains(string(data), "echo [REDACTED] echo") {
+		t.Errorf("the collection is not scrubbed: %.200s", data)
+	}
+}
