@@ -534,23 +534,11 @@ func (rn *run) consistentCheck(cr *caseResult, p *page) {
 		cr.skip(CheckPageConsistent, "the offset is past every position the walk saw")
 		return
 	}
-	compared := 0
-	for i, it := range p.items {
-		idx := p.win.Offset + int64(i)
-		want := ws.at(idx)
-		if want == unknownKey {
-			continue
-		}
-		compared++
-		if it.key != want {
-			where := ""
-			if j, ok := ws.seen[it.key]; ok {
-				where = fmt.Sprintf(" (the walk saw it at index %d)", j)
-			}
-			cr.fail(CheckPageConsistent, rn.failure(p.ex, fmt.Sprintf("$.results[%d]", i), describeKey(want), it.describe(),
-				fmt.Sprintf("this page (limit %d, offset %d) shows %s at index %d, where the fixed walk saw %s%s", p.win.Limit, p.win.Offset, it.describe(), idx, describeKey(want), where)))
-			return
-		}
+	compared, ok := rn.sameAsWalk(cr, CheckPageConsistent, p, ws, func(got string, idx int64, want, where string) string {
+		return fmt.Sprintf("this page (limit %d, offset %d) shows %s at index %d, where the fixed walk saw %s%s", p.win.Limit, p.win.Offset, got, idx, want, where)
+	})
+	if !ok {
+		return
 	}
 	if compared > 0 {
 		cr.pass(CheckPageConsistent)

@@ -255,23 +255,11 @@ func (rn *run) walkBack(cr *caseResult, cur *page, ws *walkState) {
 
 // previousItems compares a page reached by previous with what the forward walk saw.
 func (rn *run) previousItems(cr *caseResult, p *page, ws *walkState) {
-	compared := 0
-	for i, it := range p.items {
-		idx := p.win.Offset + int64(i)
-		want := ws.at(idx)
-		if want == unknownKey {
-			continue
-		}
-		compared++
-		if it.key != want {
-			where := ""
-			if j, ok := ws.seen[it.key]; ok {
-				where = fmt.Sprintf(" (the walk saw it at index %d)", j)
-			}
-			cr.fail(CheckPagePreviousItems, rn.failure(p.ex, fmt.Sprintf("$.results[%d]", i), describeKey(want), it.describe(),
-				fmt.Sprintf("following previous gave %s at index %d, where the forward walk saw %s%s", it.describe(), idx, describeKey(want), where)))
-			return
-		}
+	compared, ok := rn.sameAsWalk(cr, CheckPagePreviousItems, p, ws, func(got string, idx int64, want, where string) string {
+		return fmt.Sprintf("following previous gave %s at index %d, where the forward walk saw %s%s", got, idx, want, where)
+	})
+	if !ok {
+		return
 	}
 	switch {
 	case compared > 0:
@@ -364,4 +352,30 @@ func probeWhat(tc *testCase) string {
 		q = raw
 	}
 	return "?" + q
+}
+
+// sameAsWalk compares p's items, position by position, with what the walk ws saw there.
+// At the first item that differs it fails check with the message say builds (the item
+// shown, its index, the walk's item, where the walk saw the item shown) and returns false;
+// else it returns how many positions it compared.
+func (rn *run) sameAsWalk(cr *caseResult, check Check, p *page, ws *walkState, say func(got string, idx int64, want, where string) string) (int, bool) {
+	compared := 0
+	for i, it := range p.items {
+		idx := p.win.Offset + int64(i)
+		want := ws.at(idx)
+		if want == unknownKey {
+			continue
+		}
+		compared++
+		if it.key != want {
+			where := ""
+			if j, ok := ws.seen[it.key]; ok {
+				where = fmt.Sprintf(" (the walk saw it at index %d)", j)
+			}
+			cr.fail(check, rn.failure(p.ex, fmt.Sprintf("$.results[%d]", i), describeKey(want), it.describe(),
+				say(it.describe(), idx, describeKey(want), where)))
+			return compared, false
+		}
+	}
+	return compared, true
 }
