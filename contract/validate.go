@@ -285,10 +285,34 @@ const maxSchemaIssues = 10
 
 // schemaIssues flattens kin-openapi's error into violations with JSON paths.
 func schemaIssues(err error) []schemaIssue {
+	var re *openapi3filter.ResponseError
+	if errors.As(err, &re) && re.Err != nil {
+		err = re.Err
+	}
 	var out []schemaIssue
+	eachSchemaError(err, func(se *openapi3.SchemaError, e error) {
+		if se == nil {
+			out = append(out, schemaIssue{path: "$", msg: "does not match the schema: " + firstLine(e.Error())})
+			return
+		}
+		out = append(out, schemaIssue{
+			path:     jsonPath(se.JSONPointer()...),
+			expected: schemaRule(se),
+			actual:   jsonValue(se.Value),
+			msg:      "does not match the schema: " + firstLine(se.Reason),
+		})
+	})
+	return out
+}
+
+// eachSchemaError calls f for each leaf of kin-openapi's error tree (MultiErrors opened),
+// at most maxSchemaIssues times: with the *SchemaError, or with nil and the leaf when it
+// is another error.
+func eachSchemaError(err error, f func(se *openapi3.SchemaError, leaf error)) {
+	n := 0
 	var walk func(error)
 	walk = func(e error) {
-		if len(out) >= maxSchemaIssues {
+		if n >= maxSchemaIssues {
 			return
 		}
 		var me openapi3.MultiError
@@ -298,25 +322,15 @@ func schemaIssues(err error) []schemaIssue {
 			}
 			return
 		}
+		n++
 		var se *openapi3.SchemaError
 		if errors.As(e, &se) {
-			out = append(out, schemaIssue{
-				path:     jsonPath(se.JSONPointer()...),
-				expected: schemaRule(se),
-				actual:   jsonValue(se.Value),
-				msg:      "does not match the schema: " + firstLine(se.Reason),
-			})
+			f(se, e)
 			return
 		}
-		out = append(out, schemaIssue{path: "$", msg: "does not match the schema: " + firstLine(e.Error())})
+		f(nil, e)
 	}
-	var re *openapi3filter.ResponseError
-	if errors.As(err, &re) && re.Err != nil {
-		walk(re.Err)
-	} else {
-		walk(err)
-	}
-	return out
+	walk(err)
 }
 
 // schemaRule describes the schema rule a value broke.

@@ -171,27 +171,14 @@ func (iv *itemVerdicts) verdict(s *openapi3.Schema, raw json.RawMessage, opts []
 // itemIssues flattens a schema error of one item, as schemaIssues does for a body.
 func itemIssues(err error) []itemIssue {
 	var out []itemIssue
-	var walk func(error)
-	walk = func(e error) {
-		if len(out) >= maxSchemaIssues {
+	eachSchemaError(err, func(se *openapi3.SchemaError, e error) {
+		if se == nil {
+			out = append(out, itemIssue{msg: "does not match the schema: " + firstLine(e.Error())})
 			return
 		}
-		var me openapi3.MultiError
-		if errors.As(e, &me) {
-			for _, sub := range me {
-				walk(sub)
-			}
-			return
-		}
-		var se *openapi3.SchemaError
-		if errors.As(e, &se) {
-			out = append(out, itemIssue{ptr: se.JSONPointer(), hasPointer: true, expected: schemaRule(se),
-				actual: jsonValue(se.Value), msg: "does not match the schema: " + firstLine(se.Reason)})
-			return
-		}
-		out = append(out, itemIssue{msg: "does not match the schema: " + firstLine(e.Error())})
-	}
-	walk(err)
+		out = append(out, itemIssue{ptr: se.JSONPointer(), hasPointer: true, expected: schemaRule(se),
+			actual: jsonValue(se.Value), msg: "does not match the schema: " + firstLine(se.Reason)})
+	})
 	return out
 }
 
