@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,8 +84,17 @@ func serve(h http.Handler, method, path, query string, auth []string) exchange {
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	return exchange{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String()}
+	// /__connreq/health counts the process's goroutines: a number of the moment, not of the
+	// request, so it is masked (its length may differ too).
+	body := goroutineCount.ReplaceAllString(rec.Body.String(), `"goroutines":N`)
+	if body != rec.Body.String() {
+		rec.Header().Del("Content-Length")
+	}
+	return exchange{Status: rec.Code, Header: rec.Header(), Body: body}
 }
+
+// goroutineCount matches the health answer's goroutine count.
+var goroutineCount = regexp.MustCompile(`"goroutines":[0-9]+`)
 
 // FuzzFastPath sends arbitrary methods, paths, queries and Authorization headers (a "\n"
 // separates repeated fields) to the shipped server and to its twin without the fast
