@@ -176,6 +176,14 @@ func FuzzFastPath(f *testing.F) {
 		tw := twins[int(mode)%len(twins)]
 		fast := serve(tw.fast.Handler(), method, path, query, lines)
 		slow := serve(tw.slow.Handler(), method, path, query, lines)
+		if strings.HasPrefix(path, "/__connreq") {
+			// The admin area is mux's in both twins; its bodies hold numbers of the moment
+			// (the journal's times and durations, health's goroutines): status and headers
+			// are compared, the bodies are not.
+			slow.Body, fast.Body = "", ""
+			slow.Header.Del("Content-Length")
+			fast.Header.Del("Content-Length")
+		}
 		if diff := cmp.Diff(slow, fast); diff != "" {
 			t.Fatalf("%s %s?%s, Authorization %q, mode %d: fast path differs from kin-openapi and mux (-slow +fast):\n%s",
 				method, path, query, lines, int(mode)%len(twins), diff)
