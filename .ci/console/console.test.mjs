@@ -46,7 +46,7 @@ async function baselineFCP() {
     const page = ctx.pages()[0] || await ctx.newPage();
     await page.goto('data:text/html,<!doctype html><title>b</title><p>baseline</p>', { waitUntil: 'load' });
     await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0);
-    return page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0].startTime);
+    return await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0].startTime); // before finally closes the browser
   } finally {
     await ctx.close();
     rmSync(profile, { recursive: true, force: true });
