@@ -6,11 +6,32 @@ import (
 	"testing"
 )
 
-// TestSetMemoryLimit checks the default soft memory limit and that GOMEMLIMIT overrides it.
-// Not parallel: the limit is the process's.
+// TestSetMemoryLimit checks the default soft memory limit and GC percent, and that
+// GOMEMLIMIT and GOGC override them. Not parallel: both are the process's.
 func TestSetMemoryLimit(t *testing.T) {
 	orig := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(orig) })
+	origGC := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetMemoryLimit(orig); debug.SetGCPercent(origGC) })
+	for _, tc := range []struct {
+		name, env string
+		want      int
+	}{
+		{name: "GOGC unset: the default", env: "", want: defaultGCPercent},
+		{name: "GOGC set: left to the runtime", env: "150", want: 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			debug.SetGCPercent(100)
+			setMemoryLimit(func(k string) string {
+				if k == "GOGC" {
+					return tc.env
+				}
+				return ""
+			})
+			if got := debug.SetGCPercent(100); got != tc.want {
+				t.Errorf("GC percent %d, want %d", got, tc.want)
+			}
+		})
+	}
 	for _, tc := range []struct {
 		name, env string
 		want      int64
