@@ -90,13 +90,17 @@ type fastRoute struct {
 // expressions, vars map and two request copies (WithContext) are most of the routing
 // cost. It walks the same templates in the same order as the mux router it fronts and
 // takes a request only when the first match is a spec route; everything else (the admin
-// area, the slash-less redirects, 404s) goes to mux unchanged. TestFastRouterMatchesMux
-// checks both agree on arbitrary paths.
+// area, the slash-less redirects, 404s) goes to mux unchanged. FuzzFastPath checks that
+// the server answers arbitrary requests as its twin without the fast paths does.
 type fastRouter struct {
 	s      *Server
 	routes []fastRoute
-	admin  bool // the admin area is registered first: its prefix goes to mux
-	mux    http.Handler
+	// bySlashes[n] lists, in order, the routes whose templates hold n slashes: a variable
+	// holds none, so a path matches only templates with as many slashes as it has, and the
+	// first match within its bucket is the first match overall.
+	bySlashes [][]*fastRoute
+	admin     bool // the admin area is registered first: its prefix goes to mux
+	mux       http.Handler
 	// vars recycles the path variables' maps: serveRoute and what it calls read them and
 	// keep nothing of them (strings are copied out), so a map serves again once it returns.
 	vars sync.Pool
@@ -123,6 +127,17 @@ func (s *Server) newFastRouter(m *mux.Router) http.Handler {
 			fr.routes = append(fr.routes, fastRoute{tpl: tpl})
 		}
 	}
+	for i := range fr.routes {
+		f := &fr.routes[i]
+		n := 0
+		for _, lit := range f.tpl.lits {
+			n += strings.Count(lit, "/")
+		}
+		for len(fr.bySlashes) <= n {
+			fr.bySlashes = append(fr.bySlashes, nil)
+		}
+		fr.bySlashes[n] = append(fr.bySlashes[n], f)
+	}
 	s.fast = fr
 	return fr
 }
@@ -136,8 +151,11 @@ func (fr *fastRouter) lookup(path string, vals []string) (*fastRoute, []string) 
 	if fr.admin && strings.HasPrefix(path, adminPrefix) {
 		return nil, vals
 	}
-	for i := range fr.routes {
-		f := &fr.routes[i]
+	n := strings.Count(path, "/")
+	if n >= len(fr.bySlashes) {
+		return nil, vals
+	}
+	for _, f := range fr.bySlashes[n] {
 		got, ok := f.tpl.match(path, vals)
 		if !ok {
 			continue
