@@ -361,7 +361,15 @@ test('QA console in Chromium', { timeout: 180_000 }, async (t) => {
     await page.click('#scenario-list li[data-name="hostile-markup"] button');
     await waitStatus(200, 0);
     await page.click('#expand-all');
-    await page.evaluate(() => [...document.querySelectorAll('#body .j-str')].find((e) => e.textContent.includes("__pwned='bio'")).scrollIntoView({ block: 'center' }));
+    // The tree is drawn after the answer arrives, so the click above may have expanded the
+    // previous one: wait for the bio, expanding again until it shows, before scrolling to it
+    // (without this the step raced the drawing and failed once in CI).
+    const bio = await page.waitForFunction(() => {
+      const e = [...document.querySelectorAll('#body .j-str')].find((x) => x.textContent.includes("__pwned='bio'"));
+      if (!e) document.querySelector('#expand-all').click();
+      return e;
+    }, null, { polling: 100, timeout: 5000 });
+    await bio.evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await shot('05-hostile-markup.png');
   });
 
