@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/big"
 	"strings"
+
+	"github.com/connreq/connreq/fixtures"
 )
 
 // Shrinking bounds: requests per failure and per run.
@@ -140,7 +142,7 @@ func (sh *shrinker) shrinkValue(v string, fails func(string) bool) string {
 	if v == "" || fails("") {
 		return "" // the empty value is the smallest of all, a number's included
 	}
-	if isDigits(v) {
+	if fixtures.IsDigits(v) {
 		return shrinkNumber(v, fails)
 	}
 	units := wireUnits(v)
@@ -184,18 +186,6 @@ func wireUnits(v string) []string {
 		i += n
 	}
 	return out
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // shrinkNumber: 0, 1, then fewer digits (a bisection on the length), then the smallest

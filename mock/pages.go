@@ -200,7 +200,7 @@ func ownUser(vars map[string]string, who caller) (int64, *apiError) {
 // parseUserID reads a path id the way Django's int converter does: digits only, and
 // the user must fit Django's 32-bit AutoField and not be 0.
 func parseUserID(raw string) (int64, bool) {
-	if raw == "" || len(raw) > 20 || !plainInteger(raw) || raw[0] == '-' {
+	if len(raw) > 20 || !fixtures.IsDigits(raw) {
 		return 0, false
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)

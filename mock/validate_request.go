@@ -143,18 +143,7 @@ func (s *Server) strictQueryProblems(op *routers.Route, q fixtures.Query, report
 }
 
 // plainInteger reports whether s is -?[0-9]+.
-func plainInteger(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func plainInteger(s string) bool { return fixtures.IsDigits(strings.TrimPrefix(s, "-")) }
 
 // problem builds one strict-mode error entry; the value is truncated to 64 bytes.
 func problem(p *openapi3.Parameter, raw, rule string) paramProblem {

@@ -8,7 +8,7 @@ import (
 )
 
 func main() {
-	setMemoryLimit(os.Getenv)
+	setRuntimeDefaults(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()

@@ -25,10 +25,10 @@ const defaultMemoryLimit = 96 << 20
 // the soft memory limit above still bounds the heap.
 const defaultGCPercent = 200
 
-// setMemoryLimit applies defaultMemoryLimit unless GOMEMLIMIT is set, and defaultGCPercent
+// setRuntimeDefaults applies defaultMemoryLimit unless GOMEMLIMIT is set, and defaultGCPercent
 // unless GOGC is set: the runtime has then read them already (GOMEMLIMIT=off removes every
 // limit, GOGC=off the growth target).
-func setMemoryLimit(getenv func(string) string) {
+func setRuntimeDefaults(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}

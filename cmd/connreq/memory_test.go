@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestSetMemoryLimit checks the default soft memory limit and GC percent, and that
+// TestSetRuntimeDefaults checks the default soft memory limit and GC percent, and that
 // GOMEMLIMIT and GOGC override them. Not parallel: both are the process's.
-func TestSetMemoryLimit(t *testing.T) {
+func TestSetRuntimeDefaults(t *testing.T) {
 	orig := debug.SetMemoryLimit(-1)
 	origGC := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetMemoryLimit(orig); debug.SetGCPercent(origGC) })
@@ -21,7 +21,7 @@ func TestSetMemoryLimit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			debug.SetGCPercent(100)
-			setMemoryLimit(func(k string) string {
+			setRuntimeDefaults(func(k string) string {
 				if k == "GOGC" {
 					return tc.env
 				}
@@ -41,7 +41,7 @@ func TestSetMemoryLimit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			debug.SetMemoryLimit(math.MaxInt64)
-			setMemoryLimit(func(k string) string {
+			setRuntimeDefaults(func(k string) string {
 				if k == "GOMEMLIMIT" {
 					return tc.env
 				}
